@@ -1,0 +1,3 @@
+"""matome: digest Japanese news articles and their reader comments."""
+
+__version__ = "0.1.0"

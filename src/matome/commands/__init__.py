@@ -1,0 +1,1 @@
+"""Sub-commands of the ``matome`` CLI, one module each, each with ``register(app)``."""

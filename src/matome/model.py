@@ -294,3 +294,77 @@ def paginate(comments: list[Comment] | tuple[Comment, ...]) -> tuple[Comment, ..
     return tuple(
         replace(c, position=i, page=i // COMMENTS_PER_PAGE + 1) for i, c in enumerate(comments)
     )
+
+
+# ---------------------------------------------------------------------------------------
+# The digest: what matome computes from an entry (see matome.analyze.digest).
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    """A sentence of the article summary: an exact substring of one body paragraph."""
+
+    text: str
+    paragraph: int  # index into the article's paragraphs (ArticleBody.paragraphs)
+    sentence: int  # index of the sentence within that paragraph
+    start: int  # character offset of ``text`` within that paragraph
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim excerpt of a comment: ``text`` is an exact substring of its text."""
+
+    text: str
+    position: int  # the comment's position
+    start: int  # character offset within the comment text
+
+
+@dataclass(frozen=True)
+class CommentStat:
+    """Vote analytics and placement of one comment."""
+
+    position: int
+    up: int
+    down: int
+    support: float | None  # ▲/(▲+▼)
+    wilson: float  # Wilson lower bound of support (0 without votes)
+    controversy: float  # high when many votes are split evenly
+    label: str  # "consensus" | "divisive" | "low-signal" | "mixed"
+    group: int | None  # Group.id, None when not grouped
+    x: float = 0.0  # 2-D position for the opinion map
+    y: float = 0.0
+    duplicate_of: int | None = None  # position of the first copy of a near-duplicate
+
+
+@dataclass(frozen=True)
+class Group:
+    """An opinion group of comments with its label and vote aggregates."""
+
+    id: int
+    label: str  # natural Japanese label
+    key_phrases: tuple[str, ...]
+    members: tuple[int, ...]  # comment positions
+    representatives: tuple[int, ...]  # comment positions, best first
+    parent: int | None  # Group.id of the parent in a two-level hierarchy
+    comment_share: float  # share of all comments
+    up: int
+    down: int
+    up_share: float  # share of all ▲ in the thread
+    down_share: float  # share of all ▼ in the thread
+    support: float | None  # vote-weighted support ▲/(▲+▼) of the group
+    kind: str  # e.g. "consensus", "divisive", "vocal-minority", "silent-majority", "low-signal"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything matome computes for one entry; deterministic for the same input and settings."""
+
+    engine: str  # engine version, e.g. "matome-0.1.0/digest-1"
+    settings: tuple[tuple[str, str], ...]
+    summary: tuple[SummarySentence, ...]
+    discussion_paragraphs: tuple[str, ...]  # この議論では、…
+    matome_headline: str  # the text after [まとめ]
+    matome_paragraphs: tuple[str, ...]
+    groups: tuple[Group, ...] = ()
+    comments: tuple[CommentStat, ...] = ()
+    quotes: tuple[Quote, ...] = ()

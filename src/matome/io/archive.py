@@ -198,8 +198,11 @@ class _Raw:
         return False
 
 
+_SPACERS = frozenset((NBSP, "", " "))
+
+
 def _is_spacer(chunk: str) -> bool:
-    return chunk in (NBSP, "", " ")
+    return chunk in _SPACERS
 
 
 def _is_separator(chunk: str) -> bool:
@@ -298,25 +301,43 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str]:
     chunks = raw.chunks
     comments: list[Comment] = []
     page, i, n = 1, 0, len(chunks)
-    while i < n and _is_separator(chunks[i]):
+    seps = [k for k, c in enumerate(chunks) if c.startswith(SEPARATOR) and _is_separator(c)]
+    is_sep = set(seps)
+    spacers = _SPACERS
+    s = 0  # index into seps of the current comment's separator
+    while i < n and i in is_sep:
         start = i
-        nxt = next((k for k in range(i + 1, n) if _is_separator(chunks[k])), n)
-        vote_at = next((k for k in range(nxt - 1, i, -1) if _VOTE_RE.match(chunks[k])), None)
+        while seps[s] != i:
+            s += 1
+        nxt = seps[s + 1] if s + 1 < len(seps) else n
+        vote_at, m = None, None
+        for k in range(nxt - 1, i, -1):
+            c = chunks[k]
+            if c[:1] == "▲":
+                m = _VOTE_RE.match(c)
+                if m:
+                    vote_at = k
+                    break
         if vote_at is None:
-            raise _Bad("expected the comment's vote line '▲N ▼M' before the next comment", raw.offsets[start])
-        if i + 1 >= vote_at or not _is_spacer(chunks[i + 1]):
+            last = next((k for k in range(nxt - 1, i, -1) if chunks[k] not in spacers), start)
+            if nxt == n:  # the last comment: skip trailing markers such as IMAGE
+                last = next(
+                    (k for k in range(nxt - 1, i, -1) if chunks[k] not in spacers and not _MARKER_RE.match(chunks[k])),
+                    start,
+                )
+            raise _Bad(
+                f"expected the comment's vote line '▲N ▼M', found {chunks[last][:40]!r}", raw.offsets[last]
+            )
+        if i + 1 >= vote_at or chunks[i + 1] not in spacers:
             raise _Bad("expected a spacer line after the comment separator", raw.offsets[min(i + 1, n - 1)])
-        body = chunks[i + 2 : vote_at]
-        if body and _is_spacer(body[-1]):
-            body = body[:-1]
-        m = _VOTE_RE.match(chunks[vote_at])
+        end = vote_at - 1 if chunks[vote_at - 1] in spacers and vote_at - 1 >= i + 2 else vote_at
+        text = "\n".join([c[:-1] if c[-1:] == NBSP else c for c in chunks[i + 2 : end]])
         votes = Votes(int(m.group(1)), int(m.group(2)))
-        text = "\n".join(_strip_nbsp(c) for c in body)
-        comments.append(Comment(text, votes, position=len(comments), page=page))
+        comments.append(Comment(text, votes, len(comments), page))
         i = vote_at + 1
-        if i < n and _is_spacer(chunks[i]):
+        if i < n and chunks[i] in spacers:
             i += 1
-        if i + 1 < n and _is_spacer(chunks[i]) and _is_separator(chunks[i + 1]):
+        if i + 1 < n and chunks[i] in spacers and (i + 1) in is_sep:
             page += 1
             i += 1
         if nxt < n and i < nxt:
@@ -345,9 +366,17 @@ class _Reader:
     def __init__(self, text: str, path: str):
         self.text = text
         self.path = path
+        self._mark = (0, 1)  # (offset, line) of the last lookup: lookups mostly move forward
 
     def line_of(self, offset: int) -> int:
-        return self.text.count("\n", 0, max(0, offset)) + 1
+        offset = max(0, offset)
+        at, line = self._mark
+        if offset >= at:
+            line += self.text.count("\n", at, offset)
+        else:
+            line = self.text.count("\n", 0, offset) + 1
+        self._mark = (offset, line)
+        return line
 
     def error(self, offset: int, message: str) -> ArchiveFormatError:
         return ArchiveFormatError(self.path, self.line_of(offset), message)

@@ -18,6 +18,7 @@ app = typer.Typer(
 COMMANDS = (
     "show",
     "convert",
+    "fetch",
 )
 
 

@@ -19,6 +19,7 @@ COMMANDS = (
     "show",
     "convert",
     "fetch",
+    "summarize",
 )
 
 

@@ -1,0 +1,192 @@
+"""The article summary: provenance, budget, determinism, boilerplate, sizes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from matome.analyze.summarize import (
+    MAX_CHARS,
+    MAX_SENTENCES,
+    candidates,
+    format_summary,
+    summarize,
+    summarize_entry,
+    summarize_text,
+    text_paragraphs,
+)
+from matome.io.archive import read_path
+
+TOPICS = ["政府", "企業", "大学", "市場", "病院", "自治体", "銀行", "空港", "工場", "学校"]
+VERBS = ["発表した", "検討している", "明らかにした", "見直す方針だ", "強化する", "延期した"]
+THINGS = ["新しい制度", "料金の改定", "安全対策", "人材の確保", "データの活用", "設備の更新"]
+
+
+def make_article(n_sentences: int, seed: int = 0) -> str:
+    """A generated news-like text: paragraphs of three sentences each."""
+    rng = random.Random(seed)
+    lines, para = [], []
+    for i in range(n_sentences):
+        s = f"{rng.choice(TOPICS)}は{i + 1}日、{rng.choice(THINGS)}について{rng.choice(VERBS)}。"
+        para.append(s)
+        if len(para) == 3:
+            lines.append("".join(para))
+            para = []
+    if para:
+        lines.append("".join(para))
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def seed_entry(seed_path):
+    return read_path(seed_path).entries[0]
+
+
+def assert_provenance(paragraphs, sents):
+    for s in sents:
+        para = paragraphs[s.paragraph]
+        assert para[s.start : s.start + len(s.text)] == s.text
+
+
+def test_seed_summary_is_extracted_in_order_within_default_budget(seed_entry):
+    sents = summarize_entry(seed_entry)
+    paragraphs = seed_entry.body.paragraphs
+    assert 1 <= len(sents) <= MAX_SENTENCES
+    assert sum(len(s.text) for s in sents) <= MAX_CHARS
+    assert_provenance(paragraphs, sents)
+    order = [(s.paragraph, s.sentence) for s in sents]
+    assert order == sorted(order) and len(set(order)) == len(order)
+    body_text = seed_entry.body.text
+    for s in sents:
+        assert s.text in body_text
+
+
+def test_seed_byline_source_note_and_headings_never_appear(seed_entry):
+    assert seed_entry.body.byline == "ABEMA TIMES編集部"
+    sents = summarize_entry(seed_entry, max_sentences=None, max_chars=100_000)
+    texts = [s.text for s in sents]
+    assert len(texts) > 20  # the budget is large: nearly every sentence is taken
+    joined = "\n".join(texts)
+    assert "(『ABEMA Prime』より)" not in joined
+    assert "編集部" not in joined
+    for heading in seed_entry.body.headings:
+        assert heading not in texts
+
+
+def test_provenance_matches_candidates(seed_entry):
+    paragraphs = seed_entry.body.paragraphs
+    index = {(c.paragraph, c.sentence): c for c in candidates(paragraphs, headings=False)}
+    for s in summarize_entry(seed_entry, max_chars=600, max_sentences=None):
+        c = index[(s.paragraph, s.sentence)]
+        assert (c.text, c.start) == (s.text, s.start)
+
+
+def test_same_input_same_output(seed_entry):
+    a = summarize_entry(seed_entry)
+    b = summarize_entry(seed_entry)
+    assert a == b
+    text = make_article(40, seed=3)
+    assert summarize_text(text, max_chars=150) == summarize_text(text, max_chars=150)
+
+
+@pytest.mark.parametrize("chars", [15, 40, 90, 250, 700])
+@pytest.mark.parametrize("count", [1, 2, 5, None])
+def test_budget_is_respected(chars, count):
+    text = make_article(30, seed=chars)
+    sents = summarize_text(text, max_chars=chars, max_sentences=count)
+    assert sum(len(s.text) for s in sents) <= chars
+    if count is not None:
+        assert len(sents) <= count
+    assert_provenance(text_paragraphs(text), sents)
+
+
+def test_budget_in_sentences_only_fills_the_count():
+    text = make_article(30, seed=1)
+    sents = summarize_text(text, max_chars=None, max_sentences=4)
+    assert len(sents) == 4
+
+
+def test_budget_must_be_given_and_non_negative():
+    with pytest.raises(ValueError):
+        summarize(["文です。"], max_chars=None, max_sentences=None)
+    with pytest.raises(ValueError):
+        summarize(["文です。"], max_chars=-1)
+
+
+def test_empty_and_blank_articles():
+    assert summarize_text("") == ()
+    assert summarize_text(" \n\u00a0\n\u3000") == ()
+    assert summarize([]) == ()
+    assert format_summary(()) == "(要約)\n"
+
+
+def test_one_sentence_article():
+    text = "市は来年度から市内の全ての小学校で給食費を無償にすると発表した。"
+    sents = summarize_text(text)
+    assert [s.text for s in sents] == [text]
+    assert (sents[0].paragraph, sents[0].sentence, sents[0].start) == (0, 0, 0)
+    # a sentence longer than the budget cannot be shown whole: nothing is returned
+    assert summarize_text(text, max_chars=10) == ()
+
+
+def test_hundred_thousand_character_article():
+    text = make_article(4200, seed=7)
+    assert len(text) >= 100_000
+    sents = summarize_text(text)
+    assert 1 <= len(sents) <= MAX_SENTENCES
+    assert sum(len(s.text) for s in sents) <= MAX_CHARS
+    assert_provenance(text_paragraphs(text), sents)
+
+
+def test_boilerplate_captions_and_headings_are_never_chosen():
+    lines = [
+        "【AFP＝時事】東京都は3日、新しい防災計画を発表した。計画では避難所を増やす。",
+        "【写真】発表する都の担当者",
+        "防災計画の中身",
+        "都は今後、住民への説明会を各地で開く方針だ。説明会は来月から始まる。",
+        "関連記事：防災計画の過去の記事はこちら",
+        "画像は都のホームページのスクリーンショット",
+        "詳しくは都のウェブサイト https://example.jp/bosai を参照。",
+        "また、都は備蓄品の配布も検討している。",
+        "(『ABEMA Prime』より)",
+        "（取材・文：山田太郎）",
+        "ABEMA TIMES編集部",
+    ]
+    text = "\n".join(lines)
+    sents = summarize_text(text, max_chars=10_000, max_sentences=None)
+    chosen = [s.text for s in sents]
+    joined = "\n".join(chosen)
+    for bad in ("【写真】", "関連記事", "スクリーンショット", "https://", "ABEMA", "取材", "編集部"):
+        assert bad not in joined
+    assert "防災計画の中身" not in chosen
+    # trimming only removed a leading tag and a connective
+    assert "東京都は3日、新しい防災計画を発表した。" in chosen
+    assert "都は備蓄品の配布も検討している。" in chosen
+    assert "説明会は来月から始まる。" in chosen
+    assert_provenance(text_paragraphs(text), sents)
+
+
+def test_trimming_only_removes_material():
+    text = "【共同】また、政府は支援策をまとめた。（東京 3日 時事）一方、野党は反発した。"
+    paragraphs = text_paragraphs(text)
+    trimmed = candidates(paragraphs, trim=True)
+    untrimmed = candidates(paragraphs, trim=False)
+    assert len(trimmed) == len(untrimmed)
+    for t, u in zip(trimmed, untrimmed):
+        assert u.text.endswith(t.text) and len(t.text) < len(u.text)
+        assert paragraphs[t.paragraph][t.start : t.start + len(t.text)] == t.text
+
+
+def test_redundant_copies_are_not_both_chosen():
+    repeated = "台風10号は4日夜、九州南部に上陸し、各地で大雨となった。"
+    text = "\n".join(
+        [
+            repeated + "気象庁は警戒を呼びかけている。",
+            "鉄道各社は運転を見合わせた。空の便も欠航が相次いだ。",
+            repeated + "停電は約2万戸に及んだ。",
+            "自治体は避難所を開設した。",
+        ]
+    )
+    sents = summarize_text(text, max_sentences=3, max_chars=None)
+    assert [s.text for s in sents].count(repeated) == 1

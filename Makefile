@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/matome show $(SAMPLE)
+	$(BIN)/matome digest $(SAMPLE) --format view
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 import subprocess
 import sys
 
@@ -140,3 +141,12 @@ def test_random_bytes_never_crash():
             read_bytes(data, "noise.bin", keep_going=True)
         except ArchiveFormatError:
             pass
+
+
+def test_entry_boundaries_are_not_fooled_by_urls_or_haishin_lines():
+    # a comment starting with a URL, a summary line ending in 配信: still one entry each
+    first = make_entry(1, comments=[("https://example.jp/x?a=1", 1, 0), ("二つ目", 0, 0)])
+    second = make_entry(10)
+    second = replace(second, summary=replace(second.summary, paragraphs=("要約", "番組はネットで配信")))
+    text = write_entries([first, second])
+    assert read_text(text).entries == (first, second)

@@ -191,9 +191,21 @@ class _Raw:
     chunks: list[str]
     offsets: list[int]  # offset of each chunk within ``text``
 
-    def looks_like_headline(self) -> bool:
-        for c in self.chunks[1:3]:
-            if _DATELINE_RE.match(c) or c.startswith(("http://", "https://")):
+    def looks_like_headline(self, *, strong: bool = False) -> bool:
+        """A title chunk followed by a ``SOURCE … 配信`` line or a bare URL.
+
+        Used to find where an entry starts (the headline parser checks the record fully).
+        ``strong`` asks for a dated ``M/D(曜) HH:MM 配信`` line or a URL: enough evidence to
+        cut short an entry that has fewer than five records.
+        """
+        chunks = self.chunks
+        if not chunks or _is_spacer(chunks[0]) or _is_separator(chunks[0]):
+            return False
+        for c in chunks[1:3]:
+            m = _DATELINE_RE.match(c)
+            if m and (m.group("pub") or not strong):
+                return True
+            if c.startswith(("http://", "https://")) and not any(ch.isspace() for ch in c):
                 return True
         return False
 
@@ -437,7 +449,7 @@ class _Reader:
                 i += 1
                 continue
             j = i + 1
-            while j < n and j - i < 5 and records[j] is not None and not records[j].looks_like_headline():
+            while j < n and j - i < 5 and records[j] is not None and not records[j].looks_like_headline(strong=True):
                 j += 1
             group = records[i:j]
             broken = j < n and records[j] is None and j - i < 5

@@ -1,0 +1,287 @@
+"""Benchmark the archive store: ingest rate, search latency, bytes per comment.
+
+Builds entries from real comment and article text in ../shared/eval/ (Yahoo! News comments,
+girlschannel, Yahoo! articles), writes them as archive files, then for each backend:
+
+- ingest: ``matome ingest --no-digest`` path (read the files + ``Store.ingest_entries``),
+  comments/s; and a re-ingest of the same files (everything unchanged);
+- search: p50/p95 latency of 20 queries (3+ characters through the trigram indexes, and
+  1–2 characters) with the default limit of 20;
+- size: bytes on disk per comment (SQLite file + WAL; PostgreSQL database size delta).
+
+    .venv/bin/python bench/store.py                       # 1,000,000 comments, SQLite + PostgreSQL
+    .venv/bin/python bench/store.py --comments 100000 --backends sqlite
+
+PostgreSQL is measured when --pg-url or MATOME_TEST_PG_URL is set (a fresh schema is used
+and dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from matome.io.archive import read_path, write_entries  # noqa: E402
+from matome.model import (  # noqa: E402
+    ArticleBody, ArticleSummary, Comment, CommentSection, DiscussionSummary, Entry, Headline, RecordInfo, Votes,
+    paginate,
+)
+
+EVAL = ROOT.parent / "shared" / "eval"
+
+QUERIES = [
+    # 3+ characters (trigram index)
+    "半導体", "少子化", "自民党", "子育て", "消費税", "ウクライナ", "コロナ", "円安", "マイナンバー",
+    "政治家", "年金", "物価高", "日本人", "税金を", "岸田総理",
+    # 1–2 characters (the short path)
+    "日本", "政府", "AI", "税", "円",
+]
+
+
+def _clean(text: str) -> str:
+    """Non-empty lines, stripped, without markers the archive format reserves."""
+    lines = [ln.strip().replace("\u00a0", " ") for ln in text.replace("\r", "\n").split("\n")]
+    return "\n".join(
+        ln for ln in lines
+        if ln and not ln.startswith(("=+=+", "▲", "(要約)", "[まとめ]", "(", "http")) and not ln.endswith("配信")
+    )
+
+
+def load_texts() -> tuple[list[str], list[tuple[str, str, str]], list[tuple[int, int]]]:
+    comments: list[str] = []
+    votes: list[tuple[int, int]] = []
+    with open(EVAL / "yahoo_comments_tkawai" / "comments.jsonl", encoding="utf-8") as f:
+        for line in f:
+            t = _clean(json.loads(line).get("comment") or "")
+            if t:
+                comments.append(t)
+    with open(EVAL / "girlschannel_votes" / "topic_5477357.jsonl", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            if d.get("reply_listed_under") is None and _clean(d.get("text") or ""):
+                comments.append(_clean(d["text"]))
+                votes.append((int(d.get("plus") or 0), int(d.get("minus") or 0)))
+    with open(EVAL / "yahoo_comments_votes_2020" / "comments.jsonl", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            if _clean(d.get("comment") or ""):
+                comments.append(_clean(d["comment"]))
+                votes.append((int(d.get("agree_good") or 0), int(d.get("disagree_bad") or 0)))
+    articles = []
+    with open(EVAL / "yahoo_comments_tkawai" / "news_list_articles.jsonl", encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            title, body = " ".join((d.get("title") or "").split()), _clean(d.get("text") or "")
+            if title and body and not title.endswith("配信"):
+                articles.append((title, d.get("category") or "ニュース", body))
+    return comments, articles, votes
+
+
+def build_entries(n_comments: int, per_article: int, seed: int = 7) -> list[Entry]:
+    texts, arts, votes = load_texts()
+    rng = random.Random(seed)
+    rng.shuffle(texts)
+    entries = []
+    made = 0
+    k = 0
+    while made < n_comments:
+        n = min(per_article, n_comments - made)
+        title, category, body = arts[k % len(arts)]
+        rid = 1_000_000 + 5 * k
+        day = 1 + k % 28
+        stamp = f"2025/{1 + (k // 28) % 12:02d}/{day:02d} 12:00:00"
+        cs = []
+        for i in range(n):
+            t = texts[(made + i) % len(texts)]
+            up, down = votes[rng.randrange(len(votes))]
+            cs.append(Comment(t, Votes(up, down)))
+        month = 1 + (k // 28) % 12
+        entries.append(
+            Entry(
+                Headline(RecordInfo(rid, stamp), f"{title}({k})", f"{category}通信", f"{month}/{day}(月) 09:00",
+                         f"https://news.example.jp/articles/{k:08d}"),
+                ArticleSummary(RecordInfo(rid + 2, stamp), tuple(body[:120].split("\n"))),
+                ArticleBody(RecordInfo(rid + 1, stamp), ArticleBody.layout(body.split("\n"), lead=title, byline="編集部")),
+                DiscussionSummary(RecordInfo(rid + 3, stamp), ("この議論では、読者の意見が分かれています。",), "読者の声", ()),
+                CommentSection(RecordInfo(rid + 4, stamp), paginate(cs)),
+            )
+        )
+        made += n
+        k += 1
+    return entries
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))]
+
+
+def run_backend(name: str, url: str, files: list[Path], n_comments: int, size_fn) -> dict:
+    from matome.store import open_store
+
+    store = open_store(url)
+    before = size_fn()
+    t0, c0 = time.perf_counter(), time.process_time()
+    report = None
+    read_s = 0.0
+    for f in files:
+        r0 = time.perf_counter()
+        result = read_path(f)
+        read_s += time.perf_counter() - r0
+        rep = store.ingest_entries(result.entries, digest=False)
+        report = rep if report is None else (report.merge(rep) or report)
+    ingest_s = time.perf_counter() - t0
+    ingest_cpu = time.process_time() - c0
+    assert report is not None and not report.failed, report.failed[:3] if report else None
+    t0 = time.perf_counter()
+    again = None
+    for f in files:
+        rep = store.ingest_entries(read_path(f).entries, digest=False)
+        again = rep if again is None else (again.merge(rep) or again)
+    reingest_s = time.perf_counter() - t0
+    size = size_fn() - before
+    lat_long, lat_short, counts, cpu = [], [], [], []
+    for q in QUERIES:  # warm-up pass, then the measured one
+        store.search(q)
+    for q in QUERIES:
+        t, c = time.perf_counter(), time.process_time()
+        hits = store.search(q)
+        dt = (time.perf_counter() - t) * 1000
+        cpu.append((time.process_time() - c) * 1000)  # SQLite works in this process: its CPU time
+        (lat_short if len(q) < 3 else lat_long).append(dt)
+        counts.append(len(hits))
+        print(f"  {name} {q:<8} {dt:8.1f} ms wall {cpu[-1]:8.1f} ms cpu  {len(hits)} hits", flush=True)
+    t = time.perf_counter()
+    filtered = store.search("少子化", min_up=100)
+    filt_ms = (time.perf_counter() - t) * 1000
+    comments = store.count_comments()
+    store.close()
+    all_lat = lat_long + lat_short
+    return {
+        "backend": name,
+        "comments": comments,
+        "ingest_s": ingest_s,
+        "read_s": read_s,
+        "rate": n_comments / ingest_s,
+        "rate_store_only": n_comments / max(1e-9, ingest_s - read_s),
+        "rate_cpu": n_comments / max(1e-9, ingest_cpu),
+        "reingest_s": reingest_s,
+        "reingest_unchanged": again.unchanged if again else 0,
+        "p50": statistics.median(all_lat),
+        "p95": pct(all_lat, 95),
+        "p95_long": pct(lat_long, 95),
+        "max_short": max(lat_short),
+        "filtered_ms": filt_ms,
+        "bytes_per_comment": size / max(1, comments),
+        "hits": sum(counts),
+        "cpu_p95_long": pct([c for q, c in zip(QUERIES, cpu) if len(q) >= 3], 95),
+        "filtered_hits": len(filtered),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--comments", type=int, default=1_000_000)
+    ap.add_argument("--per-article", type=int, default=100)
+    ap.add_argument("--backends", default="sqlite,postgresql")
+    ap.add_argument("--pg-url", default=os.environ.get("MATOME_TEST_PG_URL"))
+    ap.add_argument("--keep", help="keep the SQLite database at this path")
+    args = ap.parse_args()
+    if not EVAL.exists():
+        print("skipped: ../shared/eval not found")
+        return 0
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}")
+    t = time.perf_counter()
+    entries = build_entries(args.comments, args.per_article)
+    tmp = Path(tempfile.mkdtemp(prefix="matome-bench-"))
+    files = []
+    chunk = 500
+    for i in range(0, len(entries), chunk):
+        p = tmp / f"part{i // chunk:05d}.txt"
+        p.write_text(write_entries(entries[i : i + chunk]), encoding="utf-8")
+        files.append(p)
+    n = sum(len(e.comments) for e in entries)
+    print(f"built {len(entries):,} entries, {n:,} comments in {len(files)} archive files "
+          f"({sum(f.stat().st_size for f in files) / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s", flush=True)
+    del entries
+    results = []
+    try:
+        for backend in args.backends.split(","):
+            if backend == "sqlite":
+                db = Path(args.keep) if args.keep else tmp / "bench.db"
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(db) + suffix).unlink(missing_ok=True)
+
+                def size_fn(db=db):
+                    return sum(Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists())
+
+                results.append(run_backend("SQLite", str(db), files, n, size_fn))
+            elif backend == "postgresql":
+                if not args.pg_url:
+                    print("PostgreSQL: skipped (no --pg-url and MATOME_TEST_PG_URL unset)")
+                    continue
+                results.append(run_pg(args.pg_url, files, n))
+            print(_row(results[-1]) if results else "", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print()
+    print(f"{'backend':<10} {'comments':>10} {'ingest s':>9} {'comm/s':>9} {'store-only/s':>12} {'re-ingest s':>11} "
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p95 3+ch':>8} {'max 1-2ch':>9} {'B/comment':>9}")
+    for r in results:
+        print(_row(r))
+    print("\ningest per CPU-second of this process (SQLite does all its work here; PostgreSQL's server "
+          "work is not counted): " + ", ".join(f"{r['backend']} {r['rate_cpu']:,.0f} comments/cpu-s" for r in results))
+    print("search CPU p95 (3+ characters, in-process, so SQLite only): "
+          + ", ".join(f"{r['backend']} {r['cpu_p95_long']:.1f} ms" for r in results if r["backend"] == "SQLite"))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores; other jobs share the machine)")
+    print("\ntargets: ≥ 20,000 comments/s into SQLite (--no-digest); search p95 ≤ 50 ms on 1,000,000 comments")
+    return 0
+
+
+def _row(r: dict) -> str:
+    return (f"{r['backend']:<10} {r['comments']:>10,} {r['ingest_s']:>9.1f} {r['rate']:>9,.0f} {r['rate_store_only']:>12,.0f} "
+            f"{r['reingest_s']:>11.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p95_long']:>8.1f} {r['max_short']:>9.1f} "
+            f"{r['bytes_per_comment']:>9.0f}")
+
+
+def run_pg(url: str, files: list[Path], n: int) -> dict:
+    import sqlalchemy as sa
+
+    from matome.store.engine import resolve_url
+
+    schema = f"matome_bench_{os.getpid()}"
+    admin = sa.create_engine(resolve_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        c.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in url else "?"
+    schema_url = f"{url}{sep}options=-csearch_path%3D{schema},public"
+
+    def size_fn():
+        with admin.connect() as c:
+            return c.execute(sa.text(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind IN ('r', 'm')"
+            ), {"s": schema}).scalar_one()
+
+    try:
+        return run_backend("PostgreSQL", schema_url, files, n, size_fn)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

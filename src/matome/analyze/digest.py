@@ -1,0 +1,394 @@
+"""The digest pipeline: from an entry (article + comments) to a :class:`~matome.model.Digest`.
+
+Steps, in order (each a pure function in its own module):
+
+1. ``summarize``   — the article summary (sentences of the body, with provenance);
+2. ``votes``       — per-comment vote statistics against the thread's medians;
+3. ``clusters``    — near-duplicates, opinion groups (labels, representatives), 2-D layout;
+4. ``votes``       — per-group aggregates and kinds (vocal minority, silent majority …);
+5. ``discussion``  — the この議論では… paragraphs and the [まとめ] block, with quotes.
+
+The Digest records the engine version and the settings, so a stored digest says how it was
+made; the same entry and settings always give the same digest (every RNG is seeded).
+``apply_digest`` writes a digest into an entry's (要約) and discussion records, leaving every
+other part of the entry untouched.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from typing import Any, Callable
+
+from matome import __version__
+from matome.analyze import votes as v
+from matome.analyze.discussion import MAX_QUOTE_CHARS, MAX_VIEWPOINTS, discussion_summary
+from matome.model import (
+    CommentStat,
+    Digest,
+    Entry,
+    Group,
+    Quote,
+    SummarySentence,
+)
+
+#: Bump the number after "digest-" whenever the output for the same input changes.
+ENGINE_VERSION = f"matome-{__version__}/digest-1"
+
+DIGEST_FORMAT = "matome.digest/1"
+
+#: Accepted values (the modules that implement them check them too).
+VECTOR_METHODS = ("tfidf", "e5")
+CLUSTER_METHODS = ("auto", "ward", "kmeans")
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """Everything that changes a digest besides its input (recorded in ``Digest.settings``)."""
+
+    summary_sentences: int = 5  # the article summary's budget in sentences
+    summary_chars: int = 250  # … and in characters
+    vector_method: str = "tfidf"  # comment vectors: "tfidf" or "e5" (matome.analyze.vectors)
+    cluster_method: str = "auto"  # opinion groups: "auto", "ward" or "kmeans" (matome.analyze.clusters)
+    seed: int = 0  # seeds every RNG of the pipeline
+    max_viewpoints: int = MAX_VIEWPOINTS  # viewpoint paragraphs in the discussion summary
+    quote_chars: int = MAX_QUOTE_CHARS  # longest quote (whole sentences only)
+
+    def __post_init__(self) -> None:
+        if self.vector_method not in VECTOR_METHODS:
+            raise ValueError(f"unknown vector method {self.vector_method!r}: expected one of {', '.join(VECTOR_METHODS)}")
+        if self.cluster_method not in CLUSTER_METHODS:
+            raise ValueError(
+                f"unknown clustering method {self.cluster_method!r}: expected one of {', '.join(CLUSTER_METHODS)}"
+            )
+        for name in ("summary_sentences", "summary_chars", "max_viewpoints", "quote_chars"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+
+    def as_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple((f.name, str(getattr(self, f.name))) for f in fields(self))
+
+    @classmethod
+    def from_pairs(cls, pairs: tuple[tuple[str, str], ...] | list) -> "DigestSettings":
+        known = {f.name: f for f in fields(cls)}
+        kw: dict[str, Any] = {}
+        for name, value in pairs:
+            f = known.get(name)
+            if f is None:
+                continue
+            default = getattr(cls(), name)
+            kw[name] = type(default)(value) if not isinstance(default, str) else value
+        return cls(**kw)
+
+
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def _summary(entry: Entry, settings: DigestSettings) -> tuple[SummarySentence, ...]:
+    from matome.analyze.summarize import summarize_entry
+
+    return tuple(
+        summarize_entry(entry, max_sentences=settings.summary_sentences, max_chars=settings.summary_chars)
+    )
+
+
+def digest_entry(entry: Entry, settings: DigestSettings | None = None, progress: Progress | None = None) -> Digest:
+    """Digest one entry: summary, vote statistics, opinion groups, layout and discussion text.
+
+    ``progress`` (optional) is called with a short Japanese description of each step.
+    """
+    with _one_blas_thread():
+        return _digest(entry, settings or DigestSettings(), progress or _noop)
+
+
+_controller = None  # threadpoolctl.ThreadpoolController, made after the first digest
+
+
+@contextmanager
+def _one_blas_thread():
+    """Run BLAS/OpenMP single-threaded: on this 2-core class of machine the pipeline's small
+    matrix products lose more to thread hand-offs than they gain (measured: the seed 4–8×,
+    4,024 comments 17.7 s → 11.4 s), and one thread fixes the order of float reductions, so
+    the result cannot depend on the number of threads. Libraries first loaded during a call
+    are limited from the next call on (the CLI also sets OPENBLAS_NUM_THREADS and
+    OMP_NUM_THREADS before they load). Finding the libraries takes milliseconds, so it is
+    done once, after the first digest has loaded them."""
+    global _controller
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # scikit-learn's dependency; without it, leave the defaults
+        yield
+        return
+    first = _controller is None
+    ctl = _controller or ThreadpoolController()
+    with ctl.limit(limits=1):
+        yield
+    if first:
+        _controller = ThreadpoolController()
+
+
+def _digest(entry: Entry, settings: DigestSettings, say: Progress) -> Digest:
+    comments = list(entry.comments)
+    positions = [c.position for c in comments]
+    texts = [c.text for c in comments]
+    pairs = [(c.votes.up, c.votes.down) for c in comments]
+
+    say("記事を要約しています")
+    summary = _summary(entry, settings)
+
+    say("▲・▼の評価を集計しています")
+    thread, stats = v.comment_stats(pairs)
+
+    groups: list[Group] = []
+    labels: list[int | None] = [None] * len(comments)
+    xy: list[tuple[float, float]] = [(0.0, 0.0)] * len(comments)
+    duplicates: list[int | None] = [None] * len(comments)
+    if comments:
+        say(f"{len(comments):,}件のコメントを意見グループに分けています")
+        from matome.analyze.clusters import cluster
+
+        clustering = cluster(
+            texts,
+            [u for u, _ in pairs],
+            [d for _, d in pairs],
+            method=settings.cluster_method,
+            vector_method=settings.vector_method,
+            seed=settings.seed,
+        )
+        labels = [None if x is None or x < 0 else int(x) for x in clustering.labels]
+        xy = [(_finite(p[0]), _finite(p[1])) for p in clustering.xy]
+        duplicates = list(clustering.duplicate_of)
+        groups = _groups(clustering.groups, positions, pairs, thread)
+
+    comment_stats = tuple(
+        CommentStat(
+            position=positions[i],
+            up=s.up,
+            down=s.down,
+            support=s.support,
+            wilson=s.wilson,
+            controversy=s.controversy,
+            label=s.label,
+            group=labels[i],
+            x=xy[i][0],
+            y=xy[i][1],
+            duplicate_of=None if duplicates[i] is None else positions[duplicates[i]],
+        )
+        for i, s in enumerate(stats)
+    )
+
+    say("議論のまとめを書いています")
+    text = discussion_summary(comments, groups, comment_stats, max_viewpoints=settings.max_viewpoints,
+                              quote_chars=settings.quote_chars)
+    return Digest(
+        engine=ENGINE_VERSION,
+        settings=settings.as_pairs(),
+        summary=summary,
+        discussion_paragraphs=text.paragraphs,
+        matome_headline=text.matome_headline,
+        matome_paragraphs=text.matome_paragraphs,
+        groups=tuple(groups),
+        comments=comment_stats,
+        quotes=text.quotes,
+    )
+
+
+def _finite(x) -> float:
+    x = float(x)
+    return x if math.isfinite(x) else 0.0
+
+
+def _groups(raw_groups, positions: list[int], pairs: list[tuple[int, int]], thread: v.ThreadVotes) -> list[Group]:
+    """Model groups with vote aggregates; each level of the hierarchy is compared within itself."""
+    raw = list(raw_groups)
+    # a group's comments: its distinct members and their near-duplicate copies
+    members = {int(g.id): sorted([*g.members, *getattr(g, "duplicates", ())]) for g in raw}
+    levels: dict[bool, list] = {True: [], False: []}
+    for g in raw:
+        levels[g.parent is None].append(g)
+    aggregates: dict[int, v.GroupVotes] = {}
+    for level in levels.values():
+        if not level:
+            continue
+        for g, agg in zip(level, v.group_votes([members[int(g.id)] for g in level], pairs, thread)):
+            aggregates[int(g.id)] = agg
+    out = []
+    for g in raw:
+        a = aggregates[int(g.id)]
+        out.append(
+            Group(
+                id=int(g.id),
+                label=str(g.label),
+                key_phrases=tuple(str(k) for k in g.key_phrases),
+                members=tuple(positions[i] for i in members[int(g.id)]),
+                representatives=tuple(positions[i] for i in g.representatives),
+                parent=None if g.parent is None else int(g.parent),
+                comment_share=a.comment_share,
+                up=a.up,
+                down=a.down,
+                up_share=a.up_share,
+                down_share=a.down_share,
+                support=a.support,
+                kind=a.kind,
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# writing a digest into an entry
+
+
+def apply_digest(entry: Entry, digest: Digest) -> Entry:
+    """The entry with the digest's (要約) and discussion records; ids, stamps, flags and every
+    other record unchanged (so they round-trip byte for byte)."""
+    summary = replace(entry.summary, paragraphs=tuple(s.text for s in digest.summary), verbatim=None)
+    discussion = replace(
+        entry.discussion,
+        paragraphs=tuple(digest.discussion_paragraphs),
+        matome_headline=digest.matome_headline,
+        matome_paragraphs=tuple(digest.matome_paragraphs),
+        verbatim=None,
+    )
+    return replace(entry, summary=summary, discussion=discussion)
+
+
+# ---------------------------------------------------------------------------------------
+# JSON
+
+
+def digest_to_dict(d: Digest) -> dict[str, Any]:
+    """A JSON-safe dict (lists, str, int, float, None) that digest_from_dict reads back exactly."""
+    return {
+        "format": DIGEST_FORMAT,
+        "engine": d.engine,
+        "settings": [[k, val] for k, val in d.settings],
+        "summary": [
+            {"text": s.text, "paragraph": s.paragraph, "sentence": s.sentence, "start": s.start} for s in d.summary
+        ],
+        "discussion_paragraphs": list(d.discussion_paragraphs),
+        "matome_headline": d.matome_headline,
+        "matome_paragraphs": list(d.matome_paragraphs),
+        "groups": [
+            {
+                "id": g.id,
+                "label": g.label,
+                "key_phrases": list(g.key_phrases),
+                "members": list(g.members),
+                "representatives": list(g.representatives),
+                "parent": g.parent,
+                "comment_share": g.comment_share,
+                "up": g.up,
+                "down": g.down,
+                "up_share": g.up_share,
+                "down_share": g.down_share,
+                "support": g.support,
+                "kind": g.kind,
+            }
+            for g in d.groups
+        ],
+        "comments": [
+            {
+                "position": c.position,
+                "up": c.up,
+                "down": c.down,
+                "support": c.support,
+                "wilson": c.wilson,
+                "controversy": c.controversy,
+                "label": c.label,
+                "group": c.group,
+                "x": c.x,
+                "y": c.y,
+                "duplicate_of": c.duplicate_of,
+            }
+            for c in d.comments
+        ],
+        "quotes": [{"text": q.text, "position": q.position, "start": q.start} for q in d.quotes],
+    }
+
+
+class DigestFormatError(ValueError):
+    """A digest dict that does not have the expected fields, naming the place."""
+
+
+def _opt_float(x) -> float | None:
+    return None if x is None else float(x)
+
+
+def _opt_int(x) -> int | None:
+    return None if x is None else int(x)
+
+
+def digest_from_dict(data: dict[str, Any]) -> Digest:
+    """The Digest written by :func:`digest_to_dict`."""
+    if not isinstance(data, dict):
+        raise DigestFormatError(f"a digest must be a JSON object, not {type(data).__name__}")
+    fmt = data.get("format", DIGEST_FORMAT)
+    if fmt != DIGEST_FORMAT:
+        raise DigestFormatError(f"unknown digest format {fmt!r}: expected {DIGEST_FORMAT!r}")
+    where = "digest"
+    try:
+        where = "settings"
+        settings = tuple((str(k), str(val)) for k, val in data.get("settings", []))
+        where = "summary"
+        summary = tuple(
+            SummarySentence(str(s["text"]), int(s["paragraph"]), int(s["sentence"]), int(s["start"]))
+            for s in data.get("summary", [])
+        )
+        where = "groups"
+        groups = tuple(
+            Group(
+                id=int(g["id"]),
+                label=str(g["label"]),
+                key_phrases=tuple(str(k) for k in g.get("key_phrases", [])),
+                members=tuple(int(m) for m in g["members"]),
+                representatives=tuple(int(m) for m in g.get("representatives", [])),
+                parent=_opt_int(g.get("parent")),
+                comment_share=float(g["comment_share"]),
+                up=int(g["up"]),
+                down=int(g["down"]),
+                up_share=float(g["up_share"]),
+                down_share=float(g["down_share"]),
+                support=_opt_float(g.get("support")),
+                kind=str(g["kind"]),
+            )
+            for g in data.get("groups", [])
+        )
+        where = "comments"
+        comments = tuple(
+            CommentStat(
+                position=int(c["position"]),
+                up=int(c["up"]),
+                down=int(c["down"]),
+                support=_opt_float(c.get("support")),
+                wilson=float(c["wilson"]),
+                controversy=float(c["controversy"]),
+                label=str(c["label"]),
+                group=_opt_int(c.get("group")),
+                x=float(c.get("x", 0.0)),
+                y=float(c.get("y", 0.0)),
+                duplicate_of=_opt_int(c.get("duplicate_of")),
+            )
+            for c in data.get("comments", [])
+        )
+        where = "quotes"
+        quotes = tuple(Quote(str(q["text"]), int(q["position"]), int(q["start"])) for q in data.get("quotes", []))
+        where = "discussion"
+        return Digest(
+            engine=str(data["engine"]),
+            settings=settings,
+            summary=summary,
+            discussion_paragraphs=tuple(str(p) for p in data.get("discussion_paragraphs", [])),
+            matome_headline=str(data.get("matome_headline", "")),
+            matome_paragraphs=tuple(str(p) for p in data.get("matome_paragraphs", [])),
+            groups=groups,
+            comments=comments,
+            quotes=quotes,
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise DigestFormatError(f"bad digest {where}: {type(e).__name__}: {e}") from None

@@ -1,0 +1,287 @@
+"""``matome digest FILE``: digest articles and their comments (要約, opinions, ▲/▼, [まとめ]).
+
+Input is an archive file (or directory, or ``-``), a ``.jsonl`` file of entries, or with
+``--comments`` a bare CSV/TSV/JSONL/.xlsx comment table (``text``, ``up``, ``down``; optional
+``id``, ``posted_at``, ``parent_id``) with an optional ``--article`` text file.
+
+Output (``--format``):
+
+* ``archive`` (default): the complete records in the archive format, with our (要約) and
+  discussion records and everything else as read;
+* ``json``: one JSON object per entry and line: ``{"format", "entry", "digest"}``;
+* ``md``: a readable Japanese Markdown digest (summary, discussion, groups, quotes);
+* ``view``: the same Markdown rendered for the terminal by Rich.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from matome.commands.common import err_console, fail, read_entries, warn, write_out
+from matome.model import Digest, Entry
+
+#: Threads with at least this many comments get status lines on standard error.
+LARGE_THREAD = 1000
+
+JSON_FORMAT = "matome.digested/1"
+
+
+class Format(str, Enum):
+    archive = "archive"
+    json = "json"
+    md = "md"
+    view = "view"
+
+
+KIND_JA = {
+    "consensus": "同意が多い",
+    "divisive": "賛否が拮抗",
+    "vocal-minority": "声は多いが支持は少ない",
+    "silent-majority": "少数だが支持が厚い",
+    "low-signal": "評価が少ない",
+    "mixed": "評価はまちまち",
+}
+
+
+def _read_file_text(path: str) -> str:
+    from matome.io.archive import decode
+
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as e:
+        fail(f"cannot read {path}: {e.strerror or e}")
+    try:
+        return decode(data, path)
+    except ValueError as e:
+        fail(str(e))
+
+
+def _entries_from_comments(path: str, article: str | None, title: str | None) -> list[Entry]:
+    from matome.io.tabular import TabularFormatError, entry_from_comments, read_comments
+
+    try:
+        result = read_comments(path)
+    except TabularFormatError as e:
+        fail(str(e))
+    for e in result.errors:
+        warn(f"skipped row: {e}")
+    if result.errors:
+        warn(f"read {len(result.comments)} comments, skipped {len(result.errors)} bad rows")
+    article_text = _read_file_text(article) if article else None
+    return [entry_from_comments(result.comments, title=title, article_text=article_text)]
+
+
+#: Suffixes handed to matome.io.sources (pages, tables, JSON); anything else is an archive.
+_SOURCE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".csv", ".tsv", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json")
+
+
+def _entries_from_path(path: str, keep_going: bool, comments: str | None, title: str | None) -> list[Entry]:
+    """Entries of an archive (fast path, no network code imported), or of any other source
+    matome.io.sources knows: a URL, a saved page, a comment table, a .jsonl of entries."""
+    is_url = path.lower().startswith(("http://", "https://"))
+    if is_url or comments or path.lower().endswith(_SOURCE_SUFFIXES):
+        from matome.io.sources import SourceError, load_entries
+
+        try:
+            result = load_entries(path, comments=comments, title=title, keep_going=keep_going)
+        except SourceError as e:
+            fail(str(e))
+        for w in result.warnings:
+            warn(w)
+        return list(result.entries)
+    if path != "-" and not Path(path).exists():
+        fail(f"cannot read {path}: no such file or directory")
+    return list(read_entries(path, keep_going).entries)
+
+
+# ---------------------------------------------------------------------------------------
+# Markdown
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+
+
+def md_escape(text: str) -> str:
+    """Text shown as text in Markdown (no emphasis, links, HTML or table breaks)."""
+    return " ".join(text.split()).translate(_MD_SPECIAL)
+
+
+def _pct(x: float | None) -> str:
+    from matome.analyze.discussion import pct
+
+    return "—" if x is None else pct(x)
+
+
+def render_markdown(entry: Entry, digest: Digest) -> str:
+    from matome.analyze.discussion import clean_label, quote_of
+
+    h = entry.headline
+    out: list[str] = [f"# {md_escape(h.title)}", ""]
+    meta = [x for x in (h.source, h.published_text and f"{h.published_text} 配信") if x]
+    if meta or h.url:
+        line = " ".join(md_escape(m) for m in meta)
+        if h.url:
+            line += (" · " if line else "") + f"<{h.url}>"
+        out += [line, ""]
+    comments = list(entry.comments)
+    up = sum(c.votes.up for c in comments)
+    down = sum(c.votes.down for c in comments)
+    out += [f"コメント {len(comments):,} 件 · ▲{up:,} · ▼{down:,}", ""]
+
+    out += ["## 記事の要約", ""]
+    if digest.summary:
+        out += [f"- {md_escape(s.text)}" for s in digest.summary] + [""]
+    else:
+        out += ["（本文がないため要約はありません）", ""]
+
+    out += ["## 読者の議論", ""]
+    for p in digest.discussion_paragraphs:
+        out += [md_escape(p), ""]
+    out += [f"**［まとめ］{md_escape(digest.matome_headline)}**", ""]
+    for p in digest.matome_paragraphs:
+        out += [md_escape(p), ""]
+
+    by_pos = {c.position: c for c in comments}
+    tops = [g for g in digest.groups if g.parent is None] or list(digest.groups)
+    tops.sort(key=lambda g: (-len(g.members), g.id))
+    if tops:
+        out += ["## 意見グループ", ""]
+        out += ["| グループ | 件数 | 割合 | ▲ | ▼ | 賛同率 | 全体の▲に占める割合 | 傾向 |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+        for g in tops:
+            out.append(
+                f"| {md_escape(clean_label(g))} | {len(g.members):,} | {_pct(g.comment_share)} | {g.up:,} | {g.down:,} "
+                f"| {_pct(g.support)} | {_pct(g.up_share)} | {KIND_JA.get(g.kind, g.kind)} |"
+            )
+        out.append("")
+        for g in tops:
+            out += [f"### {md_escape(clean_label(g))}（{len(g.members):,}件）", ""]
+            if g.key_phrases:
+                out += ["キーワード: " + "、".join(md_escape(k) for k in g.key_phrases[:6]), ""]
+            shown = 0
+            for p in g.representatives:
+                c = by_pos.get(p)
+                q = quote_of(c, phrases=g.key_phrases) if c is not None else None
+                if q is None:
+                    continue
+                out.append(f"> 「{md_escape(q.text)}」 ▲{c.votes.up:,} ▼{c.votes.down:,}")
+                out.append(">")
+                shown += 1
+                if shown == 3:
+                    break
+            if shown:
+                out[-1] = ""
+    stats = [s for s in digest.comments if s.up + s.down > 0]
+    if stats:
+        agreed = sorted(stats, key=lambda s: (-s.wilson, -s.up, s.position))[:3]
+        split = sorted((s for s in stats if s.label == "divisive"), key=lambda s: (-s.controversy, s.position))[:3]
+        for title, rows in (("支持の多いコメント", agreed), ("賛否の割れたコメント", split)):
+            if not rows:
+                continue
+            out += [f"## {title}", ""]
+            for s in rows:
+                c = by_pos[s.position]
+                q = quote_of(c)
+                text = q.text if q else c.text[:70] + ("…" if len(c.text) > 70 else "")
+                out.append(f"- 「{md_escape(text)}」 ▲{s.up:,} ▼{s.down:,}（賛同率{_pct(s.support)}）")
+            out.append("")
+    out += [f"_{md_escape(digest.engine)}_", ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _progress_for(entry: Entry, quiet: bool):
+    n = len(entry.comments)
+    if quiet or n < LARGE_THREAD:
+        return None
+
+    def say(step: str) -> None:
+        err_console.print(f"matome: {entry.title[:30]}: {step}…", markup=False, highlight=False)
+
+    return say
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("digest")
+    def digest(
+        path: str = typer.Argument(
+            None,
+            help="An archive file or directory (- for standard input), a .jsonl of entries, a saved page, a comment table or a URL.",
+        ),
+        comments: str = typer.Option(
+            None,
+            "--comments",
+            help="A CSV/TSV/JSONL/.xlsx comment table (text, up, down; optional id, posted_at, parent_id); "
+            "alone, or added to the page or URL given as FILE.",
+        ),
+        article: str = typer.Option(None, "--article", help="With --comments: a text file with the article body."),
+        title: str = typer.Option(None, "--title", help="The title of an entry built from a comment table."),
+        fmt: Format = typer.Option(
+            Format.archive, "--format", "-f", help="archive (the records), json, md (Markdown) or view (Markdown rendered for the terminal)."
+        ),
+        out: str = typer.Option(None, "-o", "--out", help="Output file (default: standard output)."),
+        vectors: str = typer.Option("tfidf", "--vectors", help="Comment vectors: tfidf (fast) or e5 (bundled model, slow)."),
+        method: str = typer.Option("auto", "--method", help="Opinion groups: auto, ward or kmeans."),
+        seed: int = typer.Option(0, "--seed", help="Seed of every random step (same seed, same output)."),
+        keep_going: bool = typer.Option(False, "--keep-going", help="Skip bad entries and report them."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No status lines on standard error."),
+    ) -> None:
+        """Digest each entry: article summary (要約), opinion groups, ▲/▼ analysis, この議論では… and [まとめ]."""
+        if fmt is Format.view and out not in (None, "-"):
+            fail("--format view renders for the terminal; use --format md with --out")
+        if path is None and comments is None:
+            fail("give FILE (an archive, a page, a table or a URL) or --comments FILE")
+        if article and (path is not None or comments is None):
+            fail("--article goes with --comments FILE alone (a bare comment table)")
+        if path is None:
+            entries = _entries_from_comments(comments, article, title)
+        else:
+            entries = _entries_from_path(path, keep_going, comments, title)
+
+        # one BLAS/OpenMP thread for the libraries loaded from here on (see analyze.digest)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        from matome.analyze.digest import DigestSettings, apply_digest, digest_entry, digest_to_dict
+
+        try:
+            settings = DigestSettings(vector_method=vectors, cluster_method=method, seed=seed)
+        except (TypeError, ValueError) as e:
+            fail(f"bad settings: {e}")
+        pieces: list[str] = []
+        for entry in entries:
+            try:
+                d = digest_entry(entry, settings, progress=_progress_for(entry, quiet))
+            except ValueError as e:
+                fail(f"{entry.origin or entry.title}: {e}")
+            applied = apply_digest(entry, d)
+            if fmt is Format.archive:
+                pieces.append(applied)
+            elif fmt is Format.json:
+                from matome.io.jsonl import entry_to_dict
+
+                obj = {"format": JSON_FORMAT, "entry": entry_to_dict(applied), "digest": digest_to_dict(d)}
+                pieces.append(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
+            else:
+                pieces.append(render_markdown(applied, d))
+        if fmt is Format.archive:
+            from matome.io.archive import write_entries
+
+            text = write_entries(pieces)
+        elif fmt is Format.json:
+            text = "".join(pieces)
+        else:
+            text = "\n---\n\n".join(pieces)
+        if fmt is Format.view:
+            from rich.console import Console
+            from rich.markdown import Markdown
+
+            Console(highlight=False).print(Markdown(text))
+            return
+        write_out(text, out)

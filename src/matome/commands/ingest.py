@@ -1,0 +1,164 @@
+"""``matome ingest PATH…``: merge archive files, entry JSONL and comment tables into the archive DB.
+
+Idempotent: the same article merges (by URL, else headline record id), the same comment
+merges, new comments are added and changed vote counts become a new snapshot. One
+transaction per article; a bad entry is reported and never stops the good ones.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from matome.commands.common import err_console, fail, warn
+from matome.io.archive import ArchiveFormatError, archive_files, decode, read_bytes
+from matome.io.jsonl import read_jsonl
+from matome.model import Entry
+from matome.store import IngestReport, Store, StoreError, StoreURLError, open_store
+
+DB_HELP = "The archive: a SQLAlchemy URL (sqlite:///…, postgresql://…) or a file path [env MATOME_DB; default ./matome.db]."
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
+
+
+def open_for_command(db: str | None) -> Store:
+    """Open the archive or exit with one clear line."""
+    try:
+        return open_store(db)
+    except (StoreError, StoreURLError) as e:
+        fail(str(e))
+
+
+def parse_settings(pairs: list[str] | None) -> dict[str, str] | None:
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f"--set expects NAME=VALUE, got {pair!r}")
+        out[name.strip()] = value.strip()
+    return out or None
+
+
+def _is_entry_jsonl(text: str) -> bool:
+    if text.lstrip().startswith("["):  # a JSON array of comment objects
+        return False
+    for line in text.split("\n"):
+        if line.strip():
+            try:
+                first = json.loads(line)
+            except json.JSONDecodeError:
+                return True  # let the entry reader report the bad line
+            return isinstance(first, dict) and ("headline" in first or str(first.get("format", "")).startswith("matome.entry"))
+    return True
+
+
+def _comments_entry(path: Path) -> tuple[list[Entry], list[str]]:
+    """A comment table (text, up, down …) as one entry, identified by the file's path."""
+    from dataclasses import replace
+
+    from matome.io import tabular
+
+    result = tabular.read_comments(path)
+    errors = [str(e) for e in result.errors]
+    if not result.comments:
+        return [], errors + [f"{path}:0: no comments could be read"]
+    entry = tabular.entry_from_comments(result.comments, title=path.stem)
+    # the content-derived record ids would change with every vote: key the entry by its file
+    ids = tabular.record_ids("matome.ingest.table", str(path.resolve()))
+    parts = {}
+    for name, rid in zip(("headline", "summary", "body", "discussion", "thread"), ids):
+        part = getattr(entry, name)
+        parts[name] = replace(part, record=replace(part.record, id=rid))
+    return [replace(entry, **parts, origin=f"{path}:1")], errors
+
+
+def read_source(path: Path) -> tuple[list[Entry], list[str]]:
+    """Entries of one file, and the errors of its bad entries ("file:line: message")."""
+    name = path.name.lower()
+    try:
+        if name.endswith(TABLE_SUFFIXES):
+            return _comments_entry(path)
+        data = path.read_bytes()
+        if name.endswith(JSONL_SUFFIXES):
+            text = decode(data, str(path))
+            if not _is_entry_jsonl(text):
+                return _comments_entry(path)
+            result = read_jsonl(text, str(path), keep_going=True)
+        else:
+            result = read_bytes(data, str(path), keep_going=True)
+    except OSError as e:
+        return [], [f"{path}:0: cannot read: {e.strerror or e}"]
+    except ArchiveFormatError as e:
+        return [], [str(e)]
+    except ValueError as e:  # the tabular reader's errors name the file and row
+        return [], [str(e)]
+    return list(result.entries), [str(e) for e in result.errors]
+
+
+def expand(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        if not Path(p).exists():
+            fail(f"{p}: no such file or directory")
+        files += archive_files(p)
+    return files
+
+
+def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bool, settings=None,
+                 show_progress: bool = True) -> IngestReport:
+    files = expand(paths)
+    total = sum(f.stat().st_size for f in files) or 1
+    report = IngestReport()
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("bytes"),
+               TimeElapsedColumn()]
+    with Progress(*columns, console=err_console, transient=True, disable=not show_progress) as bar:
+        task = bar.add_task("取り込み中", total=total)
+        for f in files:
+            entries, errors = read_source(f)
+            for e in errors:
+                report.add_failure(e.split(": ", 1)[0], e.split(": ", 1)[1] if ": " in e else e)
+            if errors and not keep_going:
+                break
+            size = f.stat().st_size
+            step = size / max(1, len(entries))
+            bar.update(task, description=f"取り込み中 {f.name}")
+
+            def tick(_entry, _status):
+                bar.advance(task, step)
+
+            report.merge(store.ingest_entries(entries, digest=digest, progress=tick, settings=settings))
+            if not entries:
+                bar.advance(task, size)
+            if report.failed and not keep_going:
+                break
+    return report
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("ingest")
+    def ingest(
+        paths: list[str] = typer.Argument(..., help="Archive files or directories, entry .jsonl files, comment tables (.csv/.tsv/.jsonl/.xlsx)."),
+        db: str = typer.Option(None, "--db", help=DB_HELP),
+        no_digest: bool = typer.Option(False, "--no-digest", help="Do not compute digests (faster)."),
+        keep_going: bool = typer.Option(True, "--keep-going/--stop-on-error",
+                                        help="Skip bad entries and import the rest (default), or stop at the first bad one."),
+        settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
+    ) -> None:
+        """Add articles to the archive, merging re-fetched ones (new comments, vote snapshots)."""
+        parsed = parse_settings(settings)
+        store = open_for_command(db)
+        try:
+            report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed)
+        finally:
+            store.close()
+        for f in report.failed:
+            warn(f"failed: {f}")
+        for f in report.digest_failures:
+            warn(f"no digest: {f}")
+        typer.echo(f"ingested into {store.describe()}: {report.summary_line()}")
+        if report.failed:
+            raise typer.Exit(1)

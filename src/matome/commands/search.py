@@ -1,0 +1,47 @@
+"""``matome search QUERY``: find articles and comments by Japanese words."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from matome.commands.common import fail
+from matome.commands.ingest import DB_HELP, open_for_command
+from matome.store import SearchQueryError
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("search")
+    def search(
+        query: str = typer.Argument(..., help="Words to find (all must occur); 1 or 2 characters work too."),
+        db: str = typer.Option(None, "--db", help=DB_HELP),
+        as_json: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
+        since: str = typer.Option(None, "--since", help="Articles published on or after this date (YYYY-MM-DD)."),
+        until: str = typer.Option(None, "--until", help="Articles published on or before this date (YYYY-MM-DD)."),
+        source: str = typer.Option(None, "--source", help="Only articles from this source (e.g. 'ABEMA TIMES')."),
+        article: int = typer.Option(None, "--article", help="Only this article id."),
+        min_up: int = typer.Option(0, "--min-up", min=0, help="Only comments with at least this many ▲."),
+        limit: int = typer.Option(20, "--limit", min=1, max=1000),
+        offset: int = typer.Option(0, "--offset", min=0),
+    ) -> None:
+        """Search titles, summaries, bodies and comments; best matches first, then most ▲."""
+        store = open_for_command(db)
+        try:
+            hits = store.search(query, since=since, until=until, source=source, article_id=article,
+                                min_up=min_up, limit=limit, offset=offset)
+        except SearchQueryError as e:
+            fail(str(e))
+        finally:
+            store.close()
+        if as_json:
+            typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+            return
+        if not hits:
+            typer.echo(f"「{query}」に一致するものはありません")
+            return
+        labels = {"title": "見出し", "summary": "要約", "body": "本文", "comment": "コメント"}
+        for h in hits:
+            where = f"#{h.comment_position + 1} ▲{h.up} ▼{h.down}" if h.kind == "comment" else ""
+            typer.echo(f"[{h.article_id}] {labels[h.kind]} {where} {h.title}".replace("  ", " "))
+            typer.echo(f"    {h.marked()}")

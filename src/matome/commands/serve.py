@@ -1,0 +1,66 @@
+"""``matome serve``: the web UI and JSON API over an archive (read-only unless --token)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import typer
+
+from matome.commands.common import fail, warn
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        db: str = typer.Option(None, "--db", help="Archive database: a path or a SQLAlchemy URL (default $MATOME_DB or ./matome.db)."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
+        port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
+        workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes (each has its own page cache)."),
+        token: str = typer.Option(
+            None, "--token", envvar="MATOME_WEB_TOKEN",
+            help="Enable POST /api/ingest for requests with 'Authorization: Bearer TOKEN' (also $MATOME_WEB_TOKEN).",
+        ),
+    ) -> None:
+        """Serve the archive in the browser: articles, digests, opinion map, search, JSON API."""
+        import uvicorn
+
+        from matome.store import StoreError, StoreURLError, open_store
+        from matome.web import create_app
+
+        if token is not None and len(token) < 12:
+            fail("--token must be at least 12 characters long")
+        try:
+            store = open_store(db)
+        except (StoreError, StoreURLError) as e:
+            fail(str(e))
+        if not _is_loopback(host):
+            warn(f"listening on {host}: the archive is readable by anyone who can reach this address")
+        mode = "uploads enabled with the token" if token else "read-only"
+        warn(f"serving {store.describe()} at http://{host}:{port}/ ({mode}); Ctrl+C stops")
+        options = dict(host=host, port=port, log_level="warning", server_header=False, proxy_headers=False,
+                       access_log=False)
+        try:
+            if workers == 1:
+                uvicorn.run(create_app(store, token=token), **options)
+            else:
+                # each worker process opens the archive itself (see app_from_environment)
+                os.environ["MATOME_DB"] = store.url
+                if token:
+                    os.environ["MATOME_WEB_TOKEN"] = token
+                else:
+                    os.environ.pop("MATOME_WEB_TOKEN", None)
+                uvicorn.run("matome.web.app:app_from_environment", factory=True, workers=workers, **options)
+        except OSError as e:
+            fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
+        finally:
+            store.close()

@@ -1,0 +1,238 @@
+"""Idempotent ingest: merge an entry into the archive in one transaction.
+
+The article is found by its key (URL, else headline record id). Comments are matched by
+their key (:mod:`matome.store.keys`); new ones are added, ones no longer shown lose their
+position, and changed vote counts are stored as a new snapshot. An entry identical to the
+stored one writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from matome.model import Entry
+from matome.store.keys import canonical_json, comment_keys, entry_sha1
+from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
+
+_PARTS = ("headline", "summary", "body", "discussion", "thread")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass
+class IngestFailure:
+    where: str  # "file:line" or the article key
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did. ``failed`` lists entries that could not be read or stored."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[IngestFailure] = field(default_factory=list)
+    comments_added: int = 0
+    snapshots_added: int = 0
+    digests_computed: int = 0
+    digest_failures: list[IngestFailure] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)
+
+    def add_failure(self, where: str, message: str) -> None:
+        self.failed.append(IngestFailure(where, message))
+
+    def merge(self, other: "IngestReport") -> None:
+        for name in ("added", "updated", "unchanged", "comments_added", "snapshots_added", "digests_computed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.failed += other.failed
+        self.digest_failures += other.digest_failures
+        self.article_ids += other.article_ids
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged + len(self.failed)
+
+    def summary_line(self) -> str:
+        return (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"failed {len(self.failed)} (comments added {self.comments_added}, "
+            f"vote snapshots {self.snapshots_added}, digests {self.digests_computed})"
+        )
+
+
+def divisiveness(votes: list[tuple[int, int]]) -> float:
+    """2·Σmin(▲,▼)/Σ(▲+▼): 0 when every comment is one-sided, 1 when all split evenly."""
+    total = sum(u + d for u, d in votes)
+    return round(2 * sum(min(u, d) for u, d in votes) / total, 6) if total else 0.0
+
+
+def _record_contents(entry: Entry) -> list[tuple[Any, dict[str, Any]]]:
+    """(part, content fields) of the five records, as :func:`matome.io.jsonl.entry_to_dict` has them."""
+    h, s, b, d = entry.headline, entry.summary, entry.body, entry.discussion
+    headline = {"title": h.title}
+    for name in ("source", "published_text", "url"):
+        if getattr(h, name) is not None:
+            headline[name] = getattr(h, name)
+    return [
+        (h, headline),
+        (s, {"paragraphs": list(s.paragraphs)}),
+        (b, {"lines": list(b.lines)}),
+        (d, {"paragraphs": list(d.paragraphs), "matome_headline": d.matome_headline,
+             "matome_paragraphs": list(d.matome_paragraphs)}),
+        (entry.thread, {}),
+    ]
+
+
+def _record_rows(article_id: int, entry: Entry) -> list[dict[str, Any]]:
+    rows = []
+    for kind, (part, content) in zip(RECORD_KINDS, _record_contents(entry)):
+        v = part.verbatim
+        rows.append(
+            {
+                "article_id": article_id,
+                "kind": kind,
+                "record_id": part.record.id,
+                "stamp": part.record.stamp,
+                "flag": part.record.flag,
+                "content": canonical_json(content),
+                "verbatim_text": v.text if v else None,
+                "verbatim_sha1": v.canonical_sha1 if v else None,
+            }
+        )
+    return rows
+
+
+def _article_values(entry: Entry, sha1: str) -> dict[str, Any]:
+    h = entry.headline
+    published = h.published_at
+    votes = [(c.votes.up, c.votes.down) for c in entry.comments]
+    summary_text = "\n".join(t for t in (entry.summary.text, entry.discussion.text) if t)
+    return {
+        "url": h.url,
+        "title": h.title,
+        "source": h.source,
+        "published_text": h.published_text,
+        "published_at": published.isoformat() if published else None,
+        "summary_text": summary_text,
+        "body_text": entry.body.text,
+        "trailer": entry.trailer,
+        "entry_sha1": sha1,
+        "comment_count": len(entry.comments),
+        "up": sum(u for u, _ in votes),
+        "down": sum(d for _, d in votes),
+        "divisiveness": divisiveness(votes),
+    }
+
+
+def _lock_article(conn: Connection, key: str):
+    q = select(articles.c.id, articles.c.entry_sha1).where(articles.c.key == key)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    return conn.execute(q).first()
+
+
+def merge_entry(
+    conn: Connection,
+    entry: Entry,
+    *,
+    observed_at: str,
+    sha1: str | None = None,
+    digest_row: tuple[str, str, str] | None = None,
+) -> tuple[str, int, int, int]:
+    """Merge one entry inside the caller's transaction.
+
+    Returns (status "added"|"updated"|"unchanged", article id, comments added, snapshots added).
+    ``digest_row`` is (engine, settings JSON, digest JSON) to store with the article.
+    """
+    sha1 = sha1 or entry_sha1(entry)
+    key = entry.key
+    values = _article_values(entry, sha1)
+    row = _lock_article(conn, key)
+    fresh = False
+    if row is None:
+        new = {**values, "key": key, "first_seen_at": observed_at, "last_seen_at": observed_at, "updated_at": observed_at}
+        if conn.dialect.name == "postgresql":
+            stmt = pg_insert(articles).values(**new).on_conflict_do_nothing(index_elements=["key"])
+        else:
+            stmt = insert(articles).values(**new)
+        # no row back: a concurrent ingest inserted the article first
+        fresh = conn.execute(stmt.returning(articles.c.id)).first() is not None
+        row = _lock_article(conn, key)
+    article_id = row.id
+    if not fresh and row.entry_sha1 == sha1:
+        if digest_row is not None:
+            _store_digest(conn, article_id, sha1, digest_row, observed_at)
+        return "unchanged", article_id, 0, 0
+    if not fresh:
+        conn.execute(
+            update(articles).where(articles.c.id == article_id).values(**values, last_seen_at=observed_at, updated_at=observed_at)
+        )
+        conn.execute(delete(records).where(records.c.article_id == article_id))
+    conn.execute(insert(records), _record_rows(article_id, entry))
+
+    existing = {}
+    if not fresh:
+        existing = {
+            r.key: r
+            for r in conn.execute(
+                select(
+                    comments.c.id, comments.c.key, comments.c.position, comments.c.page, comments.c.text,
+                    comments.c.up, comments.c.down, comments.c.source_id, comments.c.posted_at, comments.c.parent_id,
+                ).where(comments.c.article_id == article_id)
+            )
+        }
+    new_rows: list[dict[str, Any]] = []
+    snapshots: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for c, ckey in zip(entry.comments, comment_keys(entry.comments)):
+        seen.add(ckey)
+        fields = {
+            "position": c.position, "page": c.page, "text": c.text, "source_id": c.id,
+            "posted_at": c.posted_at, "parent_id": c.parent_id,
+        }
+        old = existing.get(ckey)
+        if old is None:
+            new_rows.append(
+                {"article_id": article_id, "key": ckey, **fields, "up": c.votes.up, "down": c.votes.down,
+                 "first_seen_at": observed_at, "last_seen_at": observed_at}
+            )
+            continue
+        changes = {k: v for k, v in fields.items() if getattr(old, k) != v}
+        if (old.up, old.down) != (c.votes.up, c.votes.down):
+            changes.update(up=c.votes.up, down=c.votes.down)
+            snapshots.append({"comment_id": old.id, "observed_at": observed_at, "up": c.votes.up, "down": c.votes.down})
+        if changes:
+            conn.execute(update(comments).where(comments.c.id == old.id).values(**changes, last_seen_at=observed_at))
+    gone = [r.id for k, r in existing.items() if k not in seen and r.position is not None]
+    if gone:
+        conn.execute(update(comments).where(comments.c.id.in_(gone)).values(position=None))
+    if new_rows:
+        conn.execute(insert(comments), new_rows)
+        ids = dict(conn.execute(select(comments.c.key, comments.c.id).where(comments.c.article_id == article_id)).all())
+        snapshots += [
+            {"comment_id": ids[r["key"]], "observed_at": observed_at, "up": r["up"], "down": r["down"]} for r in new_rows
+        ]
+    if snapshots:
+        conn.execute(insert(vote_snapshots), snapshots)
+    if digest_row is not None:
+        _store_digest(conn, article_id, sha1, digest_row, observed_at)
+    return ("added" if fresh else "updated"), article_id, len(new_rows), len(snapshots)
+
+
+def _store_digest(conn: Connection, article_id: int, sha1: str, digest_row: tuple[str, str, str], at: str) -> None:
+    engine, settings, digest = digest_row
+    values = {"engine": engine, "settings": settings, "digest": digest, "entry_sha1": sha1, "computed_at": at}
+    done = conn.execute(update(digests).where(digests.c.article_id == article_id).values(**values)).rowcount
+    if not done:
+        conn.execute(insert(digests).values(article_id=article_id, **values))

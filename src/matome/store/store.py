@@ -1,0 +1,354 @@
+"""The archive database: open it, ingest entries, read them back, search, list."""
+
+from __future__ import annotations
+
+import json
+import time as _time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+from matome.io.jsonl import FORMAT, entry_from_dict
+from matome.model import Digest, Entry
+from matome.store import digests as digest_engine
+from matome.store.engine import make_engine, resolve_url
+from matome.store.ingest import IngestReport, merge_entry, utc_now
+from matome.store.keys import entry_sha1
+from matome.store.migrate import upgrade
+from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
+from matome.store.search import SearchHit, search as _search
+
+_PARTS = ("headline", "summary", "body", "discussion", "thread")
+ORDERS = ("latest", "most_commented", "most_divided")
+#: Attempts for one article's transaction when the database reports a transient conflict.
+RETRIES = 5
+#: SQLite: index new comments for search after this many (and at the end of every ingest).
+INDEX_BATCH = 50_000
+
+
+class StoreError(RuntimeError):
+    """The archive database cannot be opened or used (message names the database)."""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    id: int
+    title: str
+    source: str | None
+    published_at: str | None  # ISO 8601, JST
+    url: str | None
+    comment_count: int
+    up: int
+    down: int
+    divisiveness: float
+    key: str = ""
+    has_digest: bool = False
+
+
+@dataclass(frozen=True)
+class VotePoint:
+    observed_at: str  # ISO 8601, UTC
+    comment_key: str
+    position: int | None  # None when the comment is no longer shown
+    up: int
+    down: int
+
+
+Progress = Callable[[Entry, str], None]
+
+
+class Store:
+    def __init__(self, engine: Engine, url: str):
+        self.engine = engine
+        self.url = url
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def describe(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    # ------------------------------------------------------------------ writing
+
+    def ingest_entries(
+        self,
+        entries: Iterable[Entry],
+        *,
+        digest: bool = True,
+        progress: Progress | None = None,
+        settings: Mapping[str, Any] | None = None,
+        observed_at: str | None = None,
+    ) -> IngestReport:
+        """Merge entries, one transaction each; a failing entry is reported, never fatal."""
+        report = IngestReport()
+        do_digest = digest and digest_engine.available()
+        pending = 0
+        with self.engine.connect().execution_options(sqlite_immediate=True) as conn:
+            self._index(conn)  # what an interrupted ingest left
+            for entry in entries:
+                where = entry.origin or entry.key
+                at = observed_at or utc_now()
+                status = "failed"
+                try:
+                    sha1 = entry_sha1(entry)
+                    digest_row = None
+                    if do_digest and self._digest_needed(entry.key, sha1, settings):
+                        try:
+                            digest_row = digest_engine.compute(entry, settings)
+                        except Exception as e:  # the digest engine failing must not lose the entry
+                            report.digest_failures.append(_failure(where, f"digest failed: {type(e).__name__}: {e}"))
+                    for attempt in range(RETRIES):
+                        try:
+                            with conn.begin():
+                                status, aid, n_comments, n_snaps = merge_entry(
+                                    conn, entry, observed_at=at, sha1=sha1, digest_row=digest_row
+                                )
+                            break
+                        except OperationalError as e:
+                            if attempt + 1 == RETRIES or not _transient(e):
+                                raise
+                            _time.sleep(0.05 * (attempt + 1))
+                    setattr(report, status, getattr(report, status) + 1)
+                    report.comments_added += n_comments
+                    report.snapshots_added += n_snaps
+                    report.digests_computed += digest_row is not None
+                    report.article_ids.append(aid)
+                    pending += n_comments
+                except (SQLAlchemyError, ValueError, TypeError, KeyError) as e:
+                    report.add_failure(where, _db_message(e))
+                if pending >= INDEX_BATCH:
+                    self._index(conn)
+                    pending = 0
+                if progress is not None:
+                    progress(entry, status)
+            self._index(conn)
+        return report
+
+    def _index(self, conn) -> None:
+        """SQLite: index the comments not yet in the search index (one transaction)."""
+        if self.dialect != "sqlite":
+            return
+        from matome.store import fts
+
+        for attempt in range(RETRIES):
+            try:
+                with conn.begin():
+                    fts.catch_up(conn)
+                return
+            except OperationalError as e:
+                if attempt + 1 == RETRIES or not _transient(e):
+                    raise
+                _time.sleep(0.05 * (attempt + 1))
+
+    def _digest_needed(self, key: str, sha1: str, settings) -> bool:
+        with self.engine.connect() as conn:  # a plain read: no write lock
+            row = conn.execute(
+                select(articles.c.entry_sha1, digests.c.engine, digests.c.settings, digests.c.entry_sha1.label("dsha"))
+                .select_from(articles.outerjoin(digests, digests.c.article_id == articles.c.id))
+                .where(articles.c.key == key)
+            ).first()
+        if row is None or row.entry_sha1 != sha1 or row.engine is None:
+            return True
+        return (
+            row.engine != digest_engine.current_engine()
+            or row.settings != digest_engine.settings_json(settings)
+            or row.dsha != sha1
+        )
+
+    def stale_digests(self, settings: Mapping[str, Any] | None = None, *, force: bool = False) -> list[int]:
+        """Ids of articles whose digest is missing or stale (engine, settings or entry changed)."""
+        current = digest_engine.current_engine()
+        q = select(articles.c.id, articles.c.entry_sha1, digests.c.engine, digests.c.settings,
+                   digests.c.entry_sha1.label("dsha")).select_from(
+            articles.outerjoin(digests, digests.c.article_id == articles.c.id)
+        ).order_by(articles.c.id)
+        wanted = digest_engine.settings_json(settings)
+        with self.engine.connect() as conn:
+            return [
+                r.id for r in conn.execute(q)
+                if force or r.engine is None or r.engine != current or r.settings != wanted or r.dsha != r.entry_sha1
+            ]
+
+    def redigest(
+        self,
+        article_ids: Iterable[int] | None = None,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        force: bool = False,
+        progress: Callable[[int, bool], None] | None = None,
+    ) -> tuple[int, list[tuple[int, str]]]:
+        """Recompute stale digests (or those of ``article_ids``). Returns (done, failures)."""
+        if not digest_engine.available():
+            raise StoreError("the digest engine (matome.analyze.digest) is not installed")
+        ids = list(article_ids) if article_ids is not None else self.stale_digests(settings, force=force)
+        done, failures = 0, []
+        from matome.store.ingest import _store_digest
+
+        for aid in ids:
+            entry = self.get_entry(aid)
+            ok = False
+            if entry is None:
+                failures.append((aid, "no such article"))
+            else:
+                try:
+                    row = digest_engine.compute(entry, settings)
+                    with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                        _store_digest(conn, aid, entry_sha1(entry), row, utc_now())
+                    done += 1
+                    ok = True
+                except Exception as e:  # one failing digest does not stop the others
+                    failures.append((aid, f"{type(e).__name__}: {e}"))
+            if progress:
+                progress(aid, ok)
+        return done, failures
+
+    # ------------------------------------------------------------------ reading
+
+    def count_articles(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(articles)).scalar_one()
+
+    def count_comments(self, *, current_only: bool = True) -> int:
+        q = select(func.count()).select_from(comments)
+        if current_only:
+            q = q.where(comments.c.position.is_not(None))
+        with self.engine.connect() as conn:
+            return conn.execute(q).scalar_one()
+
+    def count_snapshots(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(vote_snapshots)).scalar_one()
+
+    def list_articles(self, order: str = "latest", limit: int = 50, offset: int = 0) -> list[ArticleRow]:
+        if order not in ORDERS:
+            raise ValueError(f"unknown order {order!r}: use one of {', '.join(ORDERS)}")
+        a = articles.c
+        by = {
+            "latest": [a.published_at.desc().nulls_last(), a.id.desc()],
+            "most_commented": [a.comment_count.desc(), a.id.desc()],
+            "most_divided": [a.divisiveness.desc(), a.comment_count.desc(), a.id.desc()],
+        }[order]
+        q = (
+            select(a.id, a.title, a.source, a.published_at, a.url, a.comment_count, a.up, a.down, a.divisiveness,
+                   a.key, digests.c.article_id.is_not(None).label("has_digest"))
+            .select_from(articles.outerjoin(digests, digests.c.article_id == a.id))
+            .order_by(*by).limit(limit).offset(offset)
+        )
+        with self.engine.connect() as conn:
+            return [ArticleRow(**r._asdict()) for r in conn.execute(q)]
+
+    def article_id(self, key: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(articles.c.id).where(articles.c.key == key)).scalar()
+
+    def get_entry(self, article_id: int) -> Entry | None:
+        """The entry as last ingested (its comments as last shown), rebuilt losslessly."""
+        with self.engine.connect() as conn:
+            art = conn.execute(select(articles.c.trailer).where(articles.c.id == article_id)).first()
+            if art is None:
+                return None
+            recs = {r.kind: r for r in conn.execute(select(records).where(records.c.article_id == article_id))}
+            rows = conn.execute(
+                select(comments.c.text, comments.c.up, comments.c.down, comments.c.position, comments.c.page,
+                       comments.c.source_id, comments.c.posted_at, comments.c.parent_id)
+                .where(comments.c.article_id == article_id, comments.c.position.is_not(None))
+                .order_by(comments.c.position)
+            ).all()
+        d: dict[str, Any] = {"format": FORMAT, "trailer": art.trailer}
+        for kind, part in zip(RECORD_KINDS, _PARTS):
+            r = recs[kind]
+            p = json.loads(r.content)
+            p["record"] = {"id": r.record_id, "stamp": r.stamp, "flag": r.flag}
+            if r.verbatim_text is not None:
+                p["verbatim"] = {"text": r.verbatim_text, "canonical_sha1": r.verbatim_sha1}
+            d[part] = p
+        d["thread"]["comments"] = [
+            {"text": c.text, "votes": {"up": c.up, "down": c.down}, "position": c.position, "page": c.page,
+             "id": c.source_id, "posted_at": c.posted_at, "parent_id": c.parent_id}
+            for c in rows
+        ]
+        return entry_from_dict(d)
+
+    def iter_entries(self) -> Iterator[tuple[int, Entry]]:
+        with self.engine.connect() as conn:
+            ids = conn.execute(select(articles.c.id).order_by(articles.c.id)).scalars().all()
+        for aid in ids:
+            entry = self.get_entry(aid)
+            if entry is not None:
+                yield aid, entry
+
+    def get_digest_record(self, article_id: int) -> dict[str, Any] | None:
+        """The stored digest row: engine, settings (dict), digest (dict), entry_sha1, computed_at."""
+        with self.engine.connect() as conn:
+            r = conn.execute(select(digests).where(digests.c.article_id == article_id)).first()
+        if r is None:
+            return None
+        return {"engine": r.engine, "settings": json.loads(r.settings), "digest": json.loads(r.digest),
+                "entry_sha1": r.entry_sha1, "computed_at": r.computed_at}
+
+    def get_digest(self, article_id: int) -> Digest | None:
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(digests.c.digest).where(digests.c.article_id == article_id)).scalar()
+        return digest_engine.load(raw) if raw is not None else None
+
+    def vote_history(self, article_id: int) -> list[VotePoint]:
+        """Every vote snapshot of the article's comments, by comment position then time."""
+        q = (
+            select(vote_snapshots.c.observed_at, comments.c.key, comments.c.position, vote_snapshots.c.up,
+                   vote_snapshots.c.down)
+            .select_from(vote_snapshots.join(comments, comments.c.id == vote_snapshots.c.comment_id))
+            .where(comments.c.article_id == article_id)
+            .order_by(comments.c.position.is_(None), comments.c.position, comments.c.id, vote_snapshots.c.observed_at,
+                      vote_snapshots.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [VotePoint(*r) for r in conn.execute(q)]
+
+    def search(self, query: str, **filters) -> list[SearchHit]:
+        with self.engine.connect() as conn:
+            return _search(conn, query, **filters)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _failure(where: str, message: str):
+    from matome.store.ingest import IngestFailure
+
+    return IngestFailure(where, message)
+
+
+def _transient(e: OperationalError) -> bool:
+    msg = str(e.orig).lower()
+    return "locked" in msg or "busy" in msg or "deadlock" in msg or "could not serialize" in msg
+
+
+def _db_message(e: Exception) -> str:
+    if isinstance(e, DBAPIError) and e.orig is not None:
+        return f"database error: {str(e.orig).strip().splitlines()[0]}"
+    return f"{type(e).__name__}: {e}"
+
+
+def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+    """Open (and create or upgrade) the archive at ``url``: a SQLAlchemy URL or a plain path;
+    None reads ``$MATOME_DB``, else ``./matome.db``."""
+    resolved = resolve_url(url)
+    engine = make_engine(resolved)
+    try:
+        if migrate:
+            upgrade(engine)
+    except SQLAlchemyError as e:
+        engine.dispose()
+        shown = make_url(resolved).render_as_string(hide_password=True)
+        raise StoreError(f"cannot open the archive {shown}: {_db_message(e)}") from None
+    return Store(engine, resolved)

@@ -1,0 +1,199 @@
+"""The JSON API under ``/api`` (read-only; ``POST /api/ingest`` only with a token)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Literal
+
+from fastapi import APIRouter, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from matome.io.archive import ArchiveFormatError, read_bytes
+from matome.io.jsonl import entry_to_dict
+from matome.web import data
+from matome.web.security import token_matches
+
+#: Largest archive file accepted by ``POST /api/ingest``.
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+
+
+class ArticleItem(BaseModel):
+    id: int
+    title: str
+    source: str | None = None
+    published_at: str | None = None
+    url: str | None = None
+    comment_count: int
+    up: int
+    down: int
+    divisiveness: float | None = None
+
+
+class ArticleList(BaseModel):
+    total: int
+    order: str
+    limit: int
+    offset: int
+    articles: list[ArticleItem]
+
+
+class SnippetPiece(BaseModel):
+    text: str
+    match: bool
+
+
+class SearchItem(BaseModel):
+    article_id: int
+    kind: str
+    comment_position: int | None = None
+    title: str
+    pieces: list[SnippetPiece]
+    up: int | None = None
+    down: int | None = None
+    score: float | None = None
+    source: str | None = None
+    published_at: str | None = None
+    href: str
+
+
+class SearchResult(BaseModel):
+    query: str
+    limit: int
+    offset: int
+    hits: list[SearchItem]
+
+
+class CommentItem(BaseModel):
+    position: int
+    text: str
+    up: int
+    down: int
+    support: float | None = None
+    wilson: float
+    controversy: float
+    label: str | None = None
+    group: int | None = None
+    group_label: str = ""
+    x: float | None = None
+    y: float | None = None
+    duplicate_of: int | None = None
+
+
+class CommentList(BaseModel):
+    article_id: int
+    sort: str
+    group: int | None = None
+    comments: list[CommentItem]
+
+
+class IngestResult(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    failed: list[str]
+    read_errors: list[str]
+    digests_computed: int
+    article_ids: list[int]
+
+
+def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None], token: str | None) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["api"])
+
+    def store():
+        return app_state.store
+
+    @router.get("/articles", response_model=ArticleList, summary="記事の一覧")
+    def articles(
+        order: Literal["latest", "most_commented", "most_divided"] = "latest",
+        limit: int = Query(20, ge=1, le=100),
+        offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        rows = data.list_articles(store(), order, limit, offset)
+        return {"total": store().count_articles(), "order": order, "limit": limit, "offset": offset, "articles": rows}
+
+    @router.get("/articles/{article_id}", summary="記事 (見出し・要約・本文・議論のまとめ・コメント)")
+    def article(article_id: int) -> dict[str, Any]:
+        entry = store().get_entry(article_id)
+        if entry is None:
+            raise HTTPException(404, "記事が見つかりません")
+        return {"id": article_id, "entry": entry_to_dict(entry)}
+
+    @router.get("/articles/{article_id}/digest", summary="記事のダイジェスト (要約・意見グループ・コメントの集計)")
+    def digest(article_id: int) -> dict[str, Any]:
+        record = store().get_digest_record(article_id)
+        if record is None:
+            if store().get_entry(article_id) is None:
+                raise HTTPException(404, "記事が見つかりません")
+            raise HTTPException(404, "この記事のダイジェストはまだ計算されていません")
+        return {"id": article_id, **record}
+
+    @router.get("/articles/{article_id}/comments", response_model=CommentList, summary="コメントの一覧 (並べ替え・絞り込み)")
+    def comments(
+        article_id: int,
+        sort: Literal["recommended", "up", "down", "divided", "original"] = "recommended",
+        group: int | None = Query(None, ge=0),
+    ) -> dict[str, Any]:
+        view = get_view(article_id)
+        if view is None:
+            raise HTTPException(404, "記事が見つかりません")
+        rows = data.sort_comments(view["comments"], sort)
+        if group is not None:
+            rows = [r for r in rows if r["group"] == group]
+        return {"article_id": article_id, "sort": sort, "group": group, "comments": rows}
+
+    @router.get("/search", response_model=SearchResult, summary="記事とコメントの検索")
+    def search(
+        q: str = Query(..., min_length=1, max_length=200),
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+        article_id: int | None = None,
+        min_up: int = Query(0, ge=0),
+        limit: int = Query(20, ge=1, le=100),
+        offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        from matome.store import SearchQueryError
+
+        try:
+            hits = data.search(store(), q, since=since, until=until, source=source, article_id=article_id,
+                               min_up=min_up, limit=limit, offset=offset)
+        except SearchQueryError as e:
+            raise HTTPException(400, str(e)) from None
+        return {"query": q, "limit": limit, "offset": offset, "hits": hits}
+
+    if token:
+
+        @router.post(
+            "/ingest",
+            response_model=IngestResult,
+            summary="アーカイブファイルを取り込む (Authorization: Bearer トークンが必要)",
+            responses={401: {"description": "トークンがない、または違う"}, 413: {"description": "ファイルが大きすぎる"}},
+        )
+        async def ingest(
+            request: Request,
+            file: UploadFile = File(..., description="アーカイブ形式のテキストファイル"),
+            authorization: str | None = Header(None),
+        ) -> dict[str, Any]:
+            if not token_matches(authorization, token):
+                raise HTTPException(401, "認証が必要です", headers={"WWW-Authenticate": "Bearer"})
+            payload = await file.read(MAX_UPLOAD_BYTES + 1)
+            if len(payload) > MAX_UPLOAD_BYTES:
+                raise HTTPException(413, f"ファイルが大きすぎます (上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)")
+            name = (file.filename or "upload")[:200]
+            try:
+                result = read_bytes(payload, name, keep_going=True)
+            except ArchiveFormatError as e:
+                raise HTTPException(400, str(e)) from None
+            report = await run_in_threadpool(store().ingest_entries, result.entries)
+            app_state.invalidate()
+            return {
+                "added": report.added,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "failed": [str(f) for f in report.failed],
+                "read_errors": [str(e) for e in result.errors],
+                "digests_computed": report.digests_computed,
+                "article_ids": report.article_ids,
+            }
+
+    return router

@@ -1,0 +1,424 @@
+"""What the pages and the API show, read from a :class:`matome.store.Store`.
+
+Every function here takes the store and returns plain dicts and lists (JSON-ready), so that
+the HTML pages, the JSON API and the one-file report show the same numbers. Nothing here
+formats HTML: templates escape every piece of text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Any
+
+from matome.analyze import votes
+from matome.model import Digest, Entry
+from matome.web.security import safe_http_url
+
+#: Group colours (colour-blind friendly, Okabe–Ito + extras); CSS has the same as .g0 … .g9.
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#7A5195",
+    "#8C6D31",
+    "#2F4B7C",
+    "#A05195",
+)
+UNGROUPED_COLOR = "#8A8A8A"
+
+#: Sort orders of the comment list: key → Japanese label.
+SORTS = {
+    "recommended": "おすすめ順",
+    "up": "▲の多い順",
+    "down": "▼の多い順",
+    "divided": "賛否の割れた順",
+    "original": "元の順",
+}
+
+#: Home sections: store order → Japanese heading.
+HOME_ORDERS = {
+    "latest": "新着",
+    "most_commented": "コメントの多い記事",
+    "most_divided": "賛否の割れた記事",
+}
+
+GROUP_KIND_JA = {
+    "consensus": "賛同が多い",
+    "divisive": "賛否が割れる",
+    "vocal-minority": "少数だが声が大きい",
+    "silent-majority": "静かな多数派",
+    "low-signal": "反応が少ない",
+    "mixed": "賛否が混在",
+}
+
+COMMENT_LABEL_JA = {
+    "consensus": "支持多数",
+    "divisive": "賛否両論",
+    "low-signal": "反応少",
+    "mixed": "賛否混在",
+}
+
+WEEKDAYS_JA = "月火水木金土日"
+
+
+def group_color(group_id: int | None) -> str:
+    if group_id is None:
+        return UNGROUPED_COLOR
+    return PALETTE[group_id % len(PALETTE)]
+
+
+def format_datetime(value: Any) -> str:
+    """``2025年2月13日(木) 12:16`` for a datetime, the text itself for a string, else ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return f"{value.year}年{value.month}月{value.day}日({WEEKDAYS_JA[value.weekday()]}) {value.hour:02d}:{value.minute:02d}"
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------
+# Lists of articles
+
+
+def article_row(row: Any) -> dict[str, Any]:
+    """One row of an article list as a dict."""
+    up = int(getattr(row, "up", 0) or 0)
+    down = int(getattr(row, "down", 0) or 0)
+    total = up + down
+    return {
+        "id": row.id,
+        "title": row.title,
+        "source": getattr(row, "source", None),
+        "published_at": iso(getattr(row, "published_at", None)),
+        "published": format_datetime(getattr(row, "published_at", None)),
+        "url": safe_http_url(getattr(row, "url", None)),
+        "comment_count": int(getattr(row, "comment_count", 0) or 0),
+        "up": up,
+        "down": down,
+        "up_pct": round(100 * up / total) if total else None,
+        "divisiveness": getattr(row, "divisiveness", None),
+    }
+
+
+def list_articles(store: Any, order: str = "latest", limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+    return [article_row(r) for r in store.list_articles(order=order, limit=limit, offset=offset)]
+
+
+def home_sections(store: Any, limit: int = 10) -> list[dict[str, Any]]:
+    return [
+        {"order": order, "heading": heading, "articles": list_articles(store, order, limit)}
+        for order, heading in HOME_ORDERS.items()
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# One article
+
+
+def bar_widths(up: int, down: int) -> tuple[str, str]:
+    """Widths (of 100) of the ▲ and ▼ parts of a vote bar, as attribute strings."""
+    total = up + down
+    if not total:
+        return "0", "0"
+    w = 100 * up / total
+    return f"{w:.1f}", f"{100 - w:.1f}"
+
+
+def _comment_rows(entry: Entry, digest: Digest | None) -> list[dict[str, Any]]:
+    stats = {s.position: s for s in digest.comments} if digest else {}
+    rows = []
+    for c in entry.comments:
+        s = stats.get(c.position)
+        up, down = c.votes.up, c.votes.down
+        if s is not None:
+            wilson, controversy, support = s.wilson, s.controversy, s.support
+            label, group, x, y, dup = s.label, s.group, s.x, s.y, s.duplicate_of
+        else:
+            # no digest yet: the same statistics the digest engine computes
+            wilson, controversy = votes.wilson_lower(up, up + down), votes.controversy(up, down)
+            support = c.votes.support
+            label, group, x, y, dup = None, None, None, None, None
+        bar_up, bar_down = bar_widths(up, down)
+        paragraphs = [line for line in c.text.split("\n") if line.strip()]
+        rows.append(
+            {
+                "position": c.position,
+                "bar_up": bar_up,
+                "bar_down": bar_down,
+                "color_class": f"g{group % len(PALETTE)}" if group is not None else "",
+                "quoted": [p.startswith((">", "\uff1e")) for p in paragraphs],
+                "number": c.position + 1,
+                "key": c.id if c.id is not None else f"c{c.position}",
+                "text": c.text,
+                "paragraphs": paragraphs,
+                "up": up,
+                "down": down,
+                "support": support,
+                "support_pct": round(100 * support) if support is not None else None,
+                "wilson": round(float(wilson), 6),
+                "controversy": round(float(controversy), 6),
+                "label": label,
+                "label_ja": COMMENT_LABEL_JA.get(label or "", ""),
+                "group": group,
+                "color": group_color(group),
+                "x": x,
+                "y": y,
+                "duplicate_of": dup,
+                "posted_at": c.posted_at,
+            }
+        )
+    return rows
+
+
+def sort_comments(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """The comment rows in one of the :data:`SORTS` orders (ties keep the original order)."""
+    if sort == "up":
+        key = lambda r: (-r["up"], r["position"])  # noqa: E731
+    elif sort == "down":
+        key = lambda r: (-r["down"], r["position"])  # noqa: E731
+    elif sort == "divided":
+        key = lambda r: (-r["controversy"], r["position"])  # noqa: E731
+    elif sort == "recommended":
+        key = lambda r: (-r["wilson"], -r["up"], r["position"])  # noqa: E731
+    else:
+        key = lambda r: r["position"]  # noqa: E731
+    return sorted(rows, key=key)
+
+
+def _quote_text(text: str, limit: int = 140) -> str:
+    """A prefix of ``text`` (an exact substring) cut at ``limit`` characters."""
+    flat = text.strip()
+    return flat if len(flat) <= limit else flat[:limit]
+
+
+def _groups(digest: Digest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_pos = {r["position"]: r for r in rows}
+    quotes_by_pos: dict[int, list[Any]] = {}
+    for q in digest.quotes:
+        quotes_by_pos.setdefault(q.position, []).append(q)
+    out = []
+    for g in digest.groups:
+        quotes = []
+        for pos in g.representatives[:3]:
+            row = by_pos.get(pos)
+            if row is None:
+                continue
+            qs = quotes_by_pos.get(pos)
+            if qs:
+                text, start, cut = qs[0].text, qs[0].start, False
+            else:
+                text, start = _quote_text(row["text"]), 0
+                cut = len(text) < len(row["text"].strip())
+            quotes.append(
+                {"text": text, "start": start, "cut": cut, "position": pos, "number": pos + 1,
+                 "up": row["up"], "down": row["down"]}
+            )
+        votes = g.up + g.down
+        bar_up, bar_down = bar_widths(g.up, g.down)
+        out.append(
+            {
+                "bar_up": bar_up,
+                "bar_down": bar_down,
+                "id": g.id,
+                "label": g.label,
+                "key_phrases": list(g.key_phrases),
+                "count": len(g.members),
+                "members": list(g.members),
+                "share_pct": round(100 * g.comment_share, 1),
+                "up": g.up,
+                "down": g.down,
+                "up_in_group_pct": round(100 * g.up / votes, 1) if votes else 0.0,
+                "down_in_group_pct": round(100 * g.down / votes, 1) if votes else 0.0,
+                "up_share_pct": round(100 * g.up_share, 1),
+                "down_share_pct": round(100 * g.down_share, 1),
+                "support_pct": round(100 * g.support) if g.support is not None else None,
+                "kind": g.kind,
+                "kind_ja": GROUP_KIND_JA.get(g.kind, g.kind),
+                "parent": g.parent,
+                "color": group_color(g.id),
+                "color_class": f"g{g.id % len(PALETTE)}",
+                "quotes": quotes,
+            }
+        )
+    return out
+
+
+def vote_totals_over_time(points: list[Any]) -> list[dict[str, Any]]:
+    """Thread totals at each observation time, from per-comment vote snapshots.
+
+    A snapshot may exist only for comments whose votes changed, so each comment keeps its
+    last observed votes until a newer snapshot of it appears.
+    """
+    by_time: dict[str, list[Any]] = {}
+    for p in points:
+        by_time.setdefault(str(p.observed_at), []).append(p)
+    latest: dict[str, tuple[int, int]] = {}
+    out = []
+    for when in sorted(by_time):
+        for p in by_time[when]:
+            latest[p.comment_key] = (int(p.up), int(p.down))
+        out.append(
+            {
+                "at": when,
+                "when": format_datetime(when),
+                "comment_count": len(latest),
+                "up": sum(u for u, _ in latest.values()),
+                "down": sum(d for _, d in latest.values()),
+            }
+        )
+    return out
+
+
+def _history(store: Any, article_id: int) -> list[dict[str, Any]]:
+    fn = getattr(store, "vote_history", None)
+    if fn is None:
+        return []
+    points = list(fn(article_id) or ())
+    if len({p.observed_at for p in points}) < 2:
+        return []  # observed once: nothing to show
+    return vote_totals_over_time(points)
+
+
+def article_view(store: Any, article_id: int) -> dict[str, Any] | None:
+    """Everything the article page shows, or None when there is no such article."""
+    entry = store.get_entry(article_id)
+    if entry is None:
+        return None
+    digest = store.get_digest(article_id)
+    return build_article_view(article_id, entry, digest, _history(store, article_id))
+
+
+def build_article_view(
+    article_id: int, entry: Entry, digest: Digest | None, history: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    h = entry.headline
+    rows = _comment_rows(entry, digest)
+    up = sum(r["up"] for r in rows)
+    down = sum(r["down"] for r in rows)
+    paragraphs = entry.body.paragraphs
+    if digest is not None and digest.summary:
+        summary = [{"text": s.text, "paragraph": s.paragraph, "sentence": s.sentence} for s in digest.summary]
+        summary_origin = "matome"
+    else:
+        summary = [{"text": p, "paragraph": None, "sentence": None} for p in entry.summary.paragraphs]
+        summary_origin = "archive"
+    if digest is not None and (digest.discussion_paragraphs or digest.matome_headline):
+        discussion = {
+            "paragraphs": list(digest.discussion_paragraphs),
+            "matome_headline": digest.matome_headline,
+            "matome_paragraphs": list(digest.matome_paragraphs),
+            "origin": "matome",
+        }
+    else:
+        d = entry.discussion
+        discussion = {
+            "paragraphs": list(d.paragraphs),
+            "matome_headline": d.matome_headline,
+            "matome_paragraphs": list(d.matome_paragraphs),
+            "origin": "archive",
+        }
+    groups = _groups(digest, rows) if digest is not None else []
+    group_labels = {g["id"]: g["label"] for g in groups}
+    for r in rows:
+        r["group_label"] = group_labels.get(r["group"], "")
+    has_map = bool(digest is not None and digest.comments and any(r["x"] is not None for r in rows))
+    return {
+        "id": article_id,
+        "title": h.title,
+        "source": h.source,
+        "published": format_datetime(h.published_at) or (h.published_text or ""),
+        "published_at": iso(h.published_at),
+        "url": safe_http_url(h.url),
+        "record_id": h.record.id,
+        "summary": summary,
+        "summary_origin": summary_origin,
+        "archive_summary": list(entry.summary.paragraphs),
+        "discussion": discussion,
+        "body": [{"kind": b.kind, "text": b.text} for b in entry.body.blocks],
+        "paragraph_count": len(paragraphs),
+        "totals": {"comments": len(rows), "up": up, "down": down},
+        "groups": groups,
+        "comments": rows,
+        "has_digest": digest is not None,
+        "engine": digest.engine if digest is not None else None,
+        "has_map": has_map,
+        "history": history or [],
+    }
+
+
+def map_payload(view: dict[str, Any]) -> dict[str, Any]:
+    """The small JSON the page script needs for the map and the client-side list."""
+    return {
+        "id": view["id"],
+        "groups": [{"id": g["id"], "label": g["label"], "color": g["color"]} for g in view["groups"]],
+        "points": [
+            {
+                "p": r["position"],
+                "x": r["x"],
+                "y": r["y"],
+                "g": r["group"],
+                "t": r["text"][:160],
+                "u": r["up"],
+                "d": r["down"],
+            }
+            for r in view["comments"]
+            if r["x"] is not None
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Search
+
+
+def _hit_pieces(hit: Any) -> list[dict[str, Any]]:
+    """The snippet as ``[{"text", "match"}]`` pieces, in order."""
+    return [{"text": str(text), "match": bool(matched)} for text, matched in hit.snippet]
+
+
+KIND_JA = {"title": "見出し", "headline": "見出し", "summary": "要約", "body": "本文", "article": "本文",
+           "discussion": "議論のまとめ", "comment": "コメント"}
+
+
+def search(store: Any, query: str, **filters: Any) -> list[dict[str, Any]]:
+    hits = store.search(query, **{k: v for k, v in filters.items() if v not in (None, "")})
+    out = []
+    for h in hits:
+        pos = getattr(h, "comment_position", None)
+        out.append(
+            {
+                "article_id": h.article_id,
+                "kind": h.kind,
+                "kind_ja": KIND_JA.get(h.kind, h.kind),
+                "comment_position": pos,
+                "title": h.title,
+                "pieces": _hit_pieces(h),
+                "source": getattr(h, "source", None),
+                "published_at": getattr(h, "published_at", None),
+                "published": format_datetime(getattr(h, "published_at", None)),
+                "up": getattr(h, "up", None),
+                "down": getattr(h, "down", None),
+                "score": getattr(h, "score", None),
+                "href": f"/articles/{h.article_id}" + (f"#c{pos}" if pos is not None else ""),
+            }
+        )
+    return out

@@ -1,0 +1,93 @@
+"""HTML rendering with Jinja2 (autoescape on for every template)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from matome.web import assets
+from matome.web.fragments import comment_items
+from matome.web.data import SORTS, map_payload, sort_comments
+from matome.web.security import json_for_html, report_csp
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,  # every template, whatever its name
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+        auto_reload=False,
+    )
+    env.globals.update(report=False, q="")
+    return env
+
+
+def render(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
+
+
+def list_status(sort: str, shown: int, group_label: str | None) -> str:
+    text = f"{SORTS.get(sort, '')}で {shown} 件を表示"
+    return f"グループ「{group_label}」の{text}" if group_label else text
+
+
+def normalize_sort(sort: str | None) -> str:
+    return sort if sort in SORTS else "recommended"
+
+
+#: Longest comment list rendered into one page. Longer threads are sorted and filtered by
+#: the server (the page then reloads on a change of order or group) and show the first ones.
+MAX_LIST = 300
+
+
+def article_context(view: dict[str, Any], sort: str, group: int | None, max_list: int | None = None) -> dict[str, Any]:
+    max_list = MAX_LIST if max_list is None else max_list
+    sort = normalize_sort(sort)
+    group_ids = {g["id"]: g["label"] for g in view["groups"]}
+    if group not in group_ids:
+        group = None
+    comments = sort_comments(view["comments"], sort)
+    shown = sum(1 for c in comments if group is None or c["group"] == group)
+    truncated = len(comments) > max_list
+    status = list_status(sort, shown, group_ids.get(group) if group is not None else None)
+    if truncated:
+        comments = [c for c in comments if group is None or c["group"] == group][:max_list]
+        status = status.replace(f"で {shown} 件を表示", f"で {shown} 件のうち上位 {len(comments)} 件を表示")
+    return {
+        "a": view,
+        "sorts": SORTS,
+        "sort": sort,
+        "group": group,
+        "comment_items": comment_items(comments, group),
+        "status": status,
+        "truncated": truncated,
+        "payload": json_for_html(map_payload(view)),
+    }
+
+
+def render_article(view: dict[str, Any], sort: str = "recommended", group: int | None = None) -> str:
+    return render("article.html", **article_context(view, sort, group))
+
+
+def render_report(view: dict[str, Any], max_list: int = 2000) -> str:
+    """One self-contained HTML file: CSS and scripts inline, allowed by hash in a CSP meta."""
+    css = assets.static_text("style.css")
+    article_js = assets.static_text("article.js")
+    scripts = [article_js]
+    plotly = ""
+    if view["has_map"]:
+        plotly = assets.plotly_js()
+        scripts.append(plotly)
+    # Plotly adds its own rules through the CSSOM (allowed); it needs no inline <style> text.
+    csp = report_csp([assets.csp_hash(s) for s in scripts], [assets.csp_hash(css)])
+    ctx = article_context(view, "recommended", None, max_list)
+    ctx.update(report=True, report_csp=csp, inline_css=css, article_js=article_js, plotly_js=plotly)
+    return render("article.html", **ctx)

@@ -1,0 +1,254 @@
+"""Opinion groups: near-duplicates, groups, labels, representatives, layout (analyze.clusters)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from matome.analyze.clusters import Clustering, cluster, n_groups, near_duplicates
+from matome.analyze.vectors import embed
+from matome.ja.normalize import normalize
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Three planted topics, written as reader comments would be: each comment names its topic in
+# its own words; no two comments share a sentence frame.
+TOPICS = {
+    "chips": [
+        "熊本の半導体工場は地元の雇用を増やしていると聞きます。",
+        "半導体の補助金に何兆円も使うなら、成果をきちんと検証してほしい。",
+        "TSMCの工場ができてから周辺の地価が上がりすぎだと思う。",
+        "半導体産業は一度遅れると取り戻せない。国の支援は必要だ。",
+        "ラピダスの先端半導体が本当に量産できるのか疑問です。",
+        "半導体工場が地下水を大量に使うのは心配だ。",
+        "日本の半導体メーカーがかつての勢いを取り戻してほしい。",
+        "台湾の半導体に頼りすぎるのは経済安全保障の面で危うい。",
+        "半導体の技術者が足りないなら、大学での人材育成から始めるべき。",
+        "工場誘致で半導体の供給網を国内に作るのは良い判断だと思う。",
+    ],
+    "pension": [
+        "年金の受給額が減るのに保険料だけ上がるのは納得できない。",
+        "公的年金の積立金の運用がマイナスになったら誰が責任を取るのか。",
+        "年金制度は少子高齢化で限界に来ている。抜本改革しかない。",
+        "年金の支給開始年齢をまた引き上げるつもりだろうか。",
+        "国民年金だけでは老後の生活はとても無理です。",
+        "現役世代の保険料で高齢者の年金を支える仕組みはもう持たない。",
+        "厚生年金の加入対象を広げるのはパートには負担が重い。",
+        "年金を物価に合わせて増やさないと高齢者の生活が苦しくなる。",
+        "年金の財源を消費税でまかなう案をもっと議論すべきだ。",
+        "老後資金は年金に頼らず自分で積み立てるしかないのか。",
+    ],
+    "baseball": [
+        "大谷翔平のホームランを見ると元気が出ます。",
+        "プロ野球のドラフト会議は毎年ドラマがあって面白い。",
+        "高校野球の甲子園では投手の球数制限をもっと厳しくすべき。",
+        "野球中継が地上波から減ってしまったのは寂しい。",
+        "ナイターの野球場で飲むビールは最高です。",
+        "メジャーリーグで活躍する日本人選手が増えて誇らしい。",
+        "プロ野球の監督が代わってチームの雰囲気が良くなった。",
+        "日本シリーズの最終戦は野球史に残る名勝負だった。",
+        "高校野球の応援は暑さ対策を考えないと危ない。",
+        "野球のルール変更で試合時間が短くなったのは歓迎だ。",
+    ],
+}
+ENDINGS = ["", "本当にそう思う。", "皆さんはどうですか。", "ニュースを見て考えました。", "同感です。", "以上です。"]
+
+
+def planted(repeat: int = 1) -> tuple[list[str], list[int]]:
+    """The planted comments; ``repeat`` > 1 adds variants (different endings and numbers)."""
+    texts: list[str] = []
+    gold: list[int] = []
+    for r in range(repeat):
+        for t, comments in enumerate(TOPICS.values()):
+            for i, text in enumerate(comments):
+                if r:
+                    text = f"{ENDINGS[(i + r) % len(ENDINGS)]}{text}（{r}つ目の感想、{i + 1}番）"
+                texts.append(text)
+                gold.append(t)
+    return texts, gold
+
+
+def grouped(c: Clustering, n: int) -> list[int]:
+    return [i for i in range(n) if c.duplicate_of[i] is None and c.labels[i] != -1]
+
+
+def check_partition(c: Clustering, n: int) -> None:
+    expected = grouped(c, n)
+    for level in (0, 1):
+        groups = [g for g in c.groups if g.level == level]
+        if level == 1 and not groups:
+            continue
+        members = [i for g in groups for i in g.members]
+        assert sorted(members) == expected, f"level {level} groups do not partition"
+        assert len(members) == len(set(members))
+    for g in c.groups:
+        assert set(g.representatives) <= set(g.members)
+        assert g.representatives, g
+        for i in g.members:
+            assert (c.labels[i] if g.level == 1 or not c.two_level else c.top_labels[i]) == g.id
+        for j in g.duplicates:
+            assert c.duplicate_of[j] in g.members
+    assert len(c.xy) == n and len(c.labels) == n and len(c.top_labels) == n
+
+
+def purity(groups, gold: list[int]) -> float:
+    """Share of comments whose group's majority topic is their own topic."""
+    hit = total = 0
+    for g in groups:
+        topics = [gold[i] for i in g.members]
+        hit += max(topics.count(t) for t in set(topics))
+        total += len(topics)
+    return hit / total
+
+
+def test_planted_topics_are_separated():
+    texts, gold = planted()
+    c = cluster(texts)
+    check_partition(c, len(texts))
+    assert adjusted_rand_score(gold, list(c.top_labels)) >= 0.4
+    assert purity(c.top_groups, gold) >= 0.8
+    # the number of groups follows the data: a handful for 30 comments
+    assert 3 <= len(c.top_groups) <= 8
+
+
+def test_planted_topics_with_e5_vectors_are_separated():
+    texts, gold = planted()
+    c = cluster(texts, vector_method="e5")
+    check_partition(c, len(texts))
+    assert adjusted_rand_score(gold, list(c.top_labels)) >= 0.3
+    assert purity(c.top_groups, gold) >= 0.7
+
+
+def test_labels_are_japanese_phrases_from_the_members():
+    texts, _ = planted()
+    c = cluster(texts)
+    seen = set()
+    for g in c.groups:
+        text = "\n".join(normalize(texts[i]) for i in g.members)
+        assert g.key_phrases
+        for ph in g.key_phrases:
+            assert ph in text, (ph, g.label)
+        parts = [g.label] if g.label in text else g.label.split("・")
+        for part in parts:
+            assert part in text, (g.label, part)
+        # Japanese, not English words or lemma lists
+        assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in g.label)
+        assert g.label not in seen
+        seen.add(g.label)
+
+
+def test_same_bytes_twice_and_across_processes():
+    texts, _ = planted()
+    a = repr(cluster(texts, up=list(range(30)), down=[3] * 30))
+    b = repr(cluster(texts, up=list(range(30)), down=[3] * 30))
+    assert a == b
+    code = (
+        "import sys; sys.path.insert(0, %r); from test_clusters_groups import planted; "
+        "from matome.analyze.clusters import cluster; t,_=planted(); "
+        "print(repr(cluster(t, up=list(range(30)), down=[3]*30)))" % str(ROOT / "tests")
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.strip()
+    assert out == a
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        [],
+        ["それだ"],
+        ["半導体の話", "年金の話"],
+        ["同じ意見です"] * 12,
+        ["それだ", "うん", "ほんとそれ", "まあね", "草"],
+        ["😀😀😀", "👍", "https://example.com/a", "<b>!!</b>", "", "   ", "🇯🇵🇯🇵"],
+        ["あ" * 10_000, "半導体工場の地下水について心配です。" * 300, "短い"],
+    ],
+    ids=["zero", "one", "two", "identical", "no-content-words", "emoji-url-html", "long"],
+)
+def test_edge_cases_do_not_break(texts):
+    c = cluster(texts, up=[1] * len(texts), down=[0] * len(texts))
+    check_partition(c, len(texts))
+    assert len(c.top_groups) <= max(1, len(texts))
+    assert all(np.isfinite(v) for xy in c.xy for v in xy)
+    v = embed(texts)
+    assert v.shape[0] == len(texts)
+    if len(texts):
+        assert np.allclose(np.linalg.norm(v, axis=1), 1.0)
+
+
+def test_identical_comments_form_one_group_counted_with_copies():
+    texts = ["除染土の再利用には反対です。", "除染土の再利用には反対です！", " 除染土の 再利用には反対です。"]
+    c = cluster(texts, up=[5, 2, 1], down=[0, 0, 0])
+    assert c.duplicate_of == (None, 0, 0)
+    assert len(c.groups) == 1
+    assert c.groups[0].size == 3 and c.groups[0].members == (0,)
+
+
+def test_near_duplicates():
+    base = "政府は年金制度の抜本的な見直しを急ぐべきで、現役世代の負担をこれ以上増やすべきではない。"
+    texts = [
+        base,
+        "野球の話です。",
+        base.replace("急ぐべきで", "急ぐべきであり"),  # one edit in a long comment
+        "ＡＢＣ　テスト！！",
+        "abcテスト",
+        "半導体の補助金は見直すべきで、税金の使い道として妥当かどうか国会で議論してほしい。",
+        "野球の話です",
+    ]
+    assert near_duplicates(texts) == [None, None, 0, None, 3, None, 1]
+    # short different comments are never merged
+    assert near_duplicates(["賛成", "反対", "賛成です"]) == [None, None, None]
+
+
+def test_votes_choose_among_central_members():
+    texts, _ = planted()
+    quiet = cluster(texts)
+    g = max(quiet.top_groups, key=lambda g: len(g.members))
+    assert len(g.members) >= 4
+    second = g.representatives[1]
+    up = [0] * len(texts)
+    up[second] = 500
+    loud = cluster(texts, up=up, down=[0] * len(texts))
+    g2 = loud.group(g.id)
+    assert g2.members == g.members
+    assert g2.representatives[0] == second
+
+
+@pytest.mark.parametrize("method", ["auto", "kmeans"])
+def test_two_level_hierarchy_for_many_comments(method):
+    texts, gold = planted(repeat=6)  # 180 comments (a few are near-duplicates)
+    c = cluster(texts, method=method)
+    assert c.method == ("average+ward" if method == "auto" else "kmeans+ward")
+    check_partition(c, len(texts))
+    assert c.two_level
+    top, leaf = n_groups(len(texts))
+    assert len(c.top_groups) <= top and len([g for g in c.groups if g.level == 1]) > len(c.top_groups)
+    for g in c.groups:
+        if g.level == 1:
+            assert set(g.members) <= set(c.group(g.parent).members)
+    assert purity([g for g in c.groups if g.level == 1], gold) >= 0.8
+    assert purity(c.top_groups, gold) >= 0.6
+
+
+def test_group_counts_grow_with_the_data():
+    sizes = [n_groups(m) for m in (1, 2, 40, 337, 4024, 20000)]
+    tops = [t for t, _ in sizes]
+    assert tops == sorted(tops) and tops[0] == 1 and tops[2] <= 8
+    assert sizes[3][1] > sizes[3][0]  # hundreds: a finer level
+
+
+def test_bad_arguments_name_the_problem():
+    with pytest.raises(ValueError, match="up has 1 vote counts for 2 texts"):
+        cluster(["a", "b"], up=[1])
+    with pytest.raises(ValueError, match="unknown clustering method"):
+        cluster(["a"], method="magic")
+    with pytest.raises(ValueError, match="unknown vector method"):
+        embed(["a"], method="bag")

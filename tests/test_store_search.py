@@ -1,0 +1,199 @@
+"""Search: Japanese substrings of any length, filters, ranking, snippets, backend parity."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from matome.cli import app
+from matome.io.archive import read_path
+from matome.store import open_store
+from matome.store.search import KIND_WEIGHT
+from test_store_support import BACKENDS, SEED, PG_SKIP, db_url, make_entry, make_pg_schema_url, pg_url, store  # noqa: F401
+
+QUERIES = ["半導体", "少子化", "子育て", "アメリカ", "日本", "AI", "政府", "税", "円", "の", "企業 賃金", "日本 半導体", "存在しない語句"]
+
+
+def corpus() -> list:
+    entries = [make_entry(k) for k in range(60)]
+    # published dates and sources vary for the filters
+    from dataclasses import replace
+
+    out = []
+    for k, e in enumerate(entries):
+        h = replace(e.headline, published_text=f"{1 + k % 6}/{1 + k % 27}(月) 10:00",
+                    source="東京新聞" if k % 3 == 0 else "テスト通信")
+        out.append(replace(e, headline=h))
+    out.append(make_entry(500, [("半導体が大事。半導体、半導体!", 3, 0)], title="半導体の記事"))
+    out += list(read_path(SEED).entries)
+    return out
+
+
+def expected(entries, keys_to_id, query, *, min_up=0, source=None, since=None, until=None):
+    """Brute force: every (article id, kind, position) whose text holds all terms."""
+    terms = query.split()
+    found = set()
+    for e in entries:
+        aid = keys_to_id[e.key]
+        pub = e.headline.published_at.date().isoformat() if e.headline.published_at else None
+        if source and e.headline.source != source:
+            continue
+        if since and (pub is None or pub < since) or until and (pub is None or pub > until):
+            continue
+        texts = {"title": e.headline.title, "body": e.body.text,
+                 "summary": "\n".join(t for t in (e.summary.text, e.discussion.text) if t)}
+        if not min_up:
+            for kind, t in texts.items():
+                if all(term in t for term in terms):
+                    found.add((aid, kind, None))
+        for c in e.comments:
+            if c.votes.up >= min_up and all(term in c.text for term in terms):
+                found.add((aid, "comment", c.position))
+    return found
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request, tmp_path_factory):
+    """One loaded archive per backend, shared by the read-only tests of this module."""
+    drop = None
+    if request.param == "sqlite":
+        url = str(tmp_path_factory.mktemp("search") / "archive.db")
+    else:
+        if not pg_url():
+            pytest.skip(PG_SKIP)
+        url, drop = make_pg_schema_url(pg_url())
+    store = open_store(url)
+    try:
+        entries = corpus()
+        report = store.ingest_entries(entries, digest=False)
+        assert not report.failed
+        keys = {e.key: aid for e, aid in zip(entries, report.article_ids)}
+        yield store, entries, keys
+    finally:
+        store.close()
+        if drop:
+            drop()
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_finds_exactly_the_texts_that_contain_the_query(loaded, query):
+    store, entries, keys = loaded
+    hits = store.search(query, limit=10_000)
+    assert {(h.article_id, h.kind, h.comment_position) for h in hits} == expected(entries, keys, query)
+    assert len(hits) == len({(h.article_id, h.kind, h.comment_position) for h in hits})
+    # ranked by score, then ▲
+    order = [(-h.score, -h.up) for h in hits]
+    assert order == sorted(order)
+    for h in hits:
+        assert h.match in query.split()
+        text = "".join(p for p, _ in h.snippet).strip("…")
+        assert all(m in query.split() for p, m in h.snippet if m for m in [p])
+        assert h.marked().count("【") == sum(1 for _, m in h.snippet if m)
+        assert text  # a snippet is never empty
+
+
+def test_title_hits_rank_before_comments_and_more_occurrences_rank_higher(loaded):
+    store, entries, keys = loaded
+    hits = store.search("半導体", limit=10_000)
+    kinds = [h.kind for h in hits]
+    assert kinds.index("title") < kinds.index("comment")
+    by_id = {keys[e.key]: e for e in entries}
+    comment_hits = [h for h in hits if h.kind == "comment"]
+    occ = [by_id[h.article_id].comments[h.comment_position].text.count("半導体") for h in comment_hits]
+    assert occ == sorted(occ, reverse=True) and occ[0] >= 3 > occ[-1]
+    for a, b in zip(comment_hits, comment_hits[1:]):
+        if a.score == b.score:
+            assert a.up >= b.up
+    assert KIND_WEIGHT["title"] > KIND_WEIGHT["comment"]
+
+
+def test_filters(loaded):
+    store, entries, keys = loaded
+    for kw in ({"min_up": 100}, {"source": "東京新聞"}, {"since": "2024-03-01", "until": "2024-04-15"}):
+        hits = store.search("の", limit=10_000, **kw)
+        assert {(h.article_id, h.kind, h.comment_position) for h in hits} == expected(entries, keys, "の", **kw), kw
+        assert hits
+    aid = keys[read_path(SEED).entries[0].key]
+    hits = store.search("AI", article_id=aid, limit=10_000)
+    assert hits and {h.article_id for h in hits} == {aid}
+
+
+def test_paging_returns_consecutive_slices(loaded):
+    store, _, _ = loaded
+    everything = store.search("日本", limit=10_000)
+    pages = store.search("日本", limit=7) + store.search("日本", limit=7, offset=7)
+    assert pages == everything[:14]
+
+
+def test_snippet_marks_the_match_in_context(loaded):
+    store, entries, keys = loaded
+    seed = read_path(SEED).entries[0]
+    hit = next(h for h in store.search("半導体", limit=100) if h.kind == "comment" and h.article_id == keys[seed.key])
+    comment = seed.comments[hit.comment_position]
+    assert hit.match == "半導体"
+    assert (hit.before.lstrip("…") + hit.match) in comment.text.replace("\n", " ")
+    assert (hit.up, hit.down) == (comment.votes.up, comment.votes.down)
+
+
+def test_search_command_json(db_url):
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", "--db", db_url, "--no-digest", str(SEED)]).exit_code == 0
+    r = runner.invoke(app, ["search", "--db", db_url, "半導体", "--json", "--min-up", "1"])
+    assert r.exit_code == 0, r.output
+    hits = json.loads(r.output)
+    seed = read_path(SEED).entries[0]
+    want = [c for c in seed.comments if "半導体" in c.text and c.votes.up >= 1]
+    assert len(hits) == len(want) and all(h["kind"] == "comment" for h in hits)
+    assert all("【半導体】" in h["marked"] for h in hits)
+    r = runner.invoke(app, ["search", "--db", db_url, "日本", "--since", "2025-13-01"])
+    assert r.exit_code == 2 and "not a date" in r.output
+
+
+def test_both_backends_return_the_same_results(tmp_path):
+    base = pg_url()
+    if not base:
+        pytest.skip(PG_SKIP)
+    url, drop = make_pg_schema_url(base)
+    try:
+        entries = corpus()
+        results = []
+        for target in (str(tmp_path / "a.db"), url):
+            with open_store(target) as s:
+                ids = s.ingest_entries(entries, digest=False).article_ids
+                key_of = {aid: e.key for e, aid in zip(entries, ids)}
+                results.append([
+                    [(key_of[h.article_id], h.kind, h.comment_position, h.score, h.up, h.snippet)
+                     for h in s.search(q, limit=50, **kw)]
+                    for q in QUERIES for kw in ({}, {"min_up": 50}, {"source": "東京新聞"})
+                ])
+                results.append([(r.title, r.comment_count, r.up, r.down, r.divisiveness)
+                                for o in ("latest", "most_commented", "most_divided") for r in s.list_articles(o, 20)])
+        assert results[0] == results[2] and results[1] == results[3]
+        assert any(results[0])
+    finally:
+        drop()
+
+
+def test_sqlite_finds_comments_not_yet_in_the_trigram_index(tmp_path, monkeypatch):
+    """An interrupted ingest leaves comments above the index watermark: search still finds them."""
+    from matome.store.store import Store
+
+    entries = corpus()
+    with open_store(str(tmp_path / "lag.db")) as s:
+        s.ingest_entries(entries[:30], digest=False)
+        monkeypatch.setattr(Store, "_index", lambda self, conn: None)  # as if killed before indexing
+        ids = s.ingest_entries(entries[30:], digest=False).article_ids
+        monkeypatch.undo()
+        keys = dict(zip((e.key for e in entries[:30]), range(1, 31))) | {e.key: a for e, a in zip(entries[30:], ids)}
+        lagging = {q: {(h.article_id, h.kind, h.comment_position) for h in s.search(q, limit=10_000)} for q in QUERIES}
+        for q in QUERIES:
+            assert lagging[q] == expected(entries, keys, q), q
+        s.ingest_entries(entries[:1], digest=False)  # the next ingest indexes the tail
+        with s.engine.connect() as c:
+            from matome.store.fts import watermark
+
+            assert watermark(c) == s.count_comments()
+        for q in QUERIES:
+            assert {(h.article_id, h.kind, h.comment_position) for h in s.search(q, limit=10_000)} == lagging[q]

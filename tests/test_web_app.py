@@ -1,0 +1,293 @@
+"""The web app over real HTTP: pages, escaping, security headers, JSON API, upload, report."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+import subprocess
+import sys
+
+import httpx
+import markupsafe
+import pytest
+
+from archive_factory import make_entry
+from matome.io.archive import write_entry
+from matome.store import open_store
+from matome.web import create_app
+from test_web_fixtures import SEED, XSS_COMMENTS, XSS_TITLE, base_url, free_socket, running_server, wd  # noqa: F401
+
+
+def esc(text: str) -> str:
+    """Text as Jinja2's autoescape writes it."""
+    return str(markupsafe.escape(text))
+
+
+def get(url: str, **kw) -> httpx.Response:
+    return httpx.get(url, timeout=30, **kw)
+
+
+def csp_of(resp: httpx.Response) -> dict[str, str]:
+    policy = resp.headers["content-security-policy"]
+    return {d.split()[0]: d for d in (p.strip() for p in policy.split(";")) if d}
+
+
+def test_security_headers_on_pages_api_and_static(base_url, wd):
+    for path in ["/", f"/articles/{wd.seed_id}", "/search?q=AI", "/api/articles", "/static/article.js", "/nope"]:
+        r = get(base_url + path)
+        csp = csp_of(r)
+        assert csp["default-src"] == "default-src 'self'"
+        assert csp["script-src"] == "script-src 'self'", "no inline or eval script sources"
+        assert "unsafe-inline" not in r.headers["content-security-policy"]
+        assert "unsafe-eval" not in r.headers["content-security-policy"]
+        assert csp["frame-ancestors"] == "frame-ancestors 'none'"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+
+
+def test_article_page_escapes_hostile_text(base_url, wd):
+    r = get(f"{base_url}/articles/{wd.xss_id}")
+    assert r.status_code == 200
+    page = r.text
+    # every hostile string appears only escaped
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+    assert esc(XSS_TITLE) in page
+    for text, _, _ in XSS_COMMENTS:
+        assert esc(text) in page
+    # the only scripts are our own files and the inert JSON data block
+    scripts = re.findall(r"<script\b([^>]*)>", page)
+    for attrs in scripts:
+        assert 'src="/static/' in attrs or 'type="application/json"' in attrs, attrs
+    data_block = re.search(r'<script type="application/json" id="article-data">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in data_block and ">" not in data_block
+    payload = json.loads(data_block)
+    assert any("alert(4)" in p["t"] for p in payload["points"]) or not payload["points"]
+    # no javascript: link to the "original"
+    assert 'href="javascript:' not in page.lower()
+    assert "元の記事を開く" not in page
+    # the template syntax in a comment is shown, not evaluated
+    assert "{{ 7*7 }}" in page and "49 と" not in page
+
+
+def test_article_page_shows_digest_numbers(base_url, wd):
+    digest = wd.store.get_digest(wd.seed_id)
+    entry = wd.store.get_entry(wd.seed_id)
+    page = get(f"{base_url}/articles/{wd.seed_id}").text
+    assert esc(entry.title) in page
+    assert f"コメント <strong>{len(entry.comments)}</strong> 件" in page
+    assert f"▲ {sum(c.votes.up for c in entry.comments)}" in page
+    for g in digest.groups:
+        assert esc(g.label) in page
+        assert f"{round(100 * g.comment_share, 1)}%</strong>({len(g.members)} 件)" in page
+    for s in digest.summary:
+        assert esc(s.text) in page
+    link = re.search(r'<a class="original" href="([^"]+)" rel="([^"]+)"', page)
+    assert link.group(1) == entry.headline.url
+    assert set(link.group(2).split()) >= {"noopener", "noreferrer"}
+
+
+def test_server_side_sort_and_group_filter(base_url, wd):
+    entry = wd.store.get_entry(wd.seed_id)
+    digest = wd.store.get_digest(wd.seed_id)
+    group = max(digest.groups, key=lambda g: len(g.members))
+    page = get(f"{base_url}/articles/{wd.seed_id}", params={"sort": "down", "group": str(group.id)}).text
+    items = re.findall(r'<li class="comment" id="c(\d+)"[^>]*data-down="(\d+)"[^>]*data-group="(\d*)"( hidden)?>', page)
+    assert len(items) == len(entry.comments)
+    downs = [int(d) for _, d, _, _ in items]
+    assert downs == sorted(downs, reverse=True)
+    shown = {int(p) for p, _, g, hidden in items if not hidden}
+    assert shown == set(group.members)
+
+
+def test_unknown_article_and_bad_params(base_url):
+    r = get(f"{base_url}/articles/999999")
+    assert r.status_code == 404 and "記事が見つかりません" in r.text
+    assert get(f"{base_url}/api/articles/999999").status_code == 404
+    assert get(f"{base_url}/api/articles/999999/digest").status_code == 404
+    assert get(f"{base_url}/api/articles?limit=1000").status_code == 422
+    assert get(f"{base_url}/articles/1?sort=%3Cscript%3E&group=x").status_code in (200, 404)
+
+
+def test_search_page_marks_matches_and_escapes(base_url, wd):
+    r = get(f"{base_url}/search", params={"q": "半導体"})
+    assert r.status_code == 200
+    assert "<mark>半導体</mark>" in r.text
+    assert f'href="/articles/{wd.seed_id}#c' in r.text
+    r = get(f"{base_url}/search", params={"q": "onerror"})
+    assert "<mark>onerror</mark>" in r.text
+    assert "<img src=x" not in r.text and "&lt;img src=x" in r.text
+    r = get(f"{base_url}/search", params={"q": "<script>"})
+    assert "<mark>&lt;script&gt;</mark>" in r.text
+    assert "<script>alert" not in r.text
+    r = get(f"{base_url}/search", params={"q": "半導体", "since": "not-a-date"})
+    assert r.status_code == 400
+
+
+def test_api_articles_comments_search_digest(base_url, wd):
+    r = get(f"{base_url}/api/articles", params={"order": "most_commented", "limit": 10})
+    body = r.json()
+    assert body["total"] == wd.store.count_articles()
+    counts = [a["comment_count"] for a in body["articles"]]
+    assert counts == sorted(counts, reverse=True)
+    seed_row = next(a for a in body["articles"] if a["id"] == wd.seed_id)
+    assert seed_row["comment_count"] == len(wd.seed_entry.comments)
+
+    r = get(f"{base_url}/api/articles/{wd.seed_id}/comments", params={"sort": "up"})
+    comments = r.json()["comments"]
+    assert [c["up"] for c in comments] == sorted((c.votes.up for c in wd.seed_entry.comments), reverse=True)
+    r = get(f"{base_url}/api/articles/{wd.seed_id}/comments", params={"sort": "recommended"})
+    wilsons = [c["wilson"] for c in r.json()["comments"]]
+    assert wilsons == sorted(wilsons, reverse=True)
+    digest = wd.store.get_digest(wd.seed_id)
+    g = digest.groups[0]
+    r = get(f"{base_url}/api/articles/{wd.seed_id}/comments", params={"group": g.id, "sort": "original"})
+    assert [c["position"] for c in r.json()["comments"]] == sorted(g.members)
+
+    r = get(f"{base_url}/api/articles/{wd.seed_id}/digest")
+    assert r.json()["digest"]["groups"][0]["label"] == g.label
+
+    r = get(f"{base_url}/api/articles/{wd.seed_id}")
+    assert r.json()["entry"]["headline"]["title"] == wd.seed_entry.title
+
+    r = get(f"{base_url}/api/search", params={"q": "半導体"})
+    hits = r.json()["hits"]
+    assert hits and all(any(p["match"] and p["text"] == "半導体" for p in h["pieces"]) for h in hits)
+    for h in hits:
+        if h["kind"] == "comment":
+            assert "半導体" in wd.seed_entry.comments[h["comment_position"]].text
+
+    spec = get(f"{base_url}/openapi.json").json()
+    assert {"/api/articles", "/api/articles/{article_id}/comments", "/api/search",
+            "/api/articles/{article_id}/digest"} <= set(spec["paths"])
+    assert "/api/ingest" not in spec["paths"], "read-only without a token"
+
+
+def test_read_only_without_token(base_url):
+    r = httpx.post(f"{base_url}/api/ingest", files={"file": ("a.txt", SEED.read_bytes())}, timeout=30)
+    assert r.status_code in (404, 405)
+
+
+def test_vote_history_shown_where_snapshots_exist(base_url, wd):
+    page = get(f"{base_url}/articles/{wd.history_id}").text
+    assert "投票の推移" in page
+    rows = re.findall(r'<tr><td><time[^>]*>[^<]*</time></td><td>(\d+)</td><td class="up">(\d+)</td><td class="down">(\d+)</td></tr>', page)
+    assert len(rows) == 2
+    assert int(rows[-1][1]) == sum(u for _, u, _ in wd.history_comments)
+    assert int(rows[-1][1]) - int(rows[0][1]) == 5 * len(wd.history_comments)
+    assert "投票の推移" not in get(f"{base_url}/articles/{wd.xss_id}").text
+
+
+def test_static_assets_are_local_and_compressed(base_url):
+    r = httpx.get(f"{base_url}/static/plotly.min.js", headers={"Accept-Encoding": "gzip"}, timeout=30)
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert "plotly.js" in r.text[:200]
+    etag = r.headers["etag"]
+    assert httpx.get(f"{base_url}/static/plotly.min.js", headers={"If-None-Match": etag}).status_code == 304
+    assert get(f"{base_url}/static/..%2Fapp.py").status_code == 404
+    page = get(f"{base_url}/articles/1").text + get(base_url + "/").text
+    assert not re.search(r'(src|href)="(https?:)?//', page.replace('href="https://news.yahoo.co.jp', "")), "no remote assets"
+
+
+def test_upload_requires_token(tmp_path):
+    token = "s3cret-token-for-tests"
+    store = open_store(str(tmp_path / "up.db"))
+    entry = make_entry(930000, "アップロードした記事", [("アップロードのコメント<script>x</script>", 2, 1)],
+                       url="https://example.jp/upload")
+    data = write_entry(entry).encode("utf-8")
+    with running_server(create_app(store, token=token)) as url:
+        files = {"file": ("up.txt", data, "text/plain")}
+        assert httpx.post(f"{url}/api/ingest", files=files).status_code == 401
+        r = httpx.post(f"{url}/api/ingest", files=files, headers={"Authorization": "Bearer wrong-token-xx"})
+        assert r.status_code == 401
+        r = httpx.post(f"{url}/api/ingest", files=files, headers={"Authorization": "Basic " + token})
+        assert r.status_code == 401
+        assert store.count_articles() == 0
+        r = httpx.post(f"{url}/api/ingest", files=files, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["added"] == 1 and not body["failed"]
+        aid = body["article_ids"][0]
+        page = httpx.get(f"{url}/articles/{aid}").text
+        assert "アップロードした記事" in page and "&lt;script&gt;x&lt;/script&gt;" in page
+        # a bad file: the error names the place, nothing is stored
+        r = httpx.post(f"{url}/api/ingest", files={"file": ("bad.txt", b"not an archive\n", "text/plain")},
+                       headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code in (200, 400)
+        assert store.count_articles() == 1
+        spec = httpx.get(f"{url}/openapi.json").json()
+        assert "/api/ingest" in spec["paths"]
+
+
+def _script_hashes(page: str) -> list[str]:
+    out = []
+    for m in re.finditer(r"<script>(.*?)</script>", page, re.S):
+        out.append("'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() + "'")
+    return out
+
+
+def test_report_cli_writes_self_contained_file(tmp_path, wd):
+    out = tmp_path / "report.html"
+    r = subprocess.run(
+        [sys.executable, "-m", "matome.cli", "report", str(wd.seed_id), "--db", str(wd.path), "-o", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    markup = re.sub(r"<script>.*?</script>", "", page, flags=re.S)
+    assert not re.search(r'<(script|link|img|iframe)\b[^>]*\b(src|href)="(?!data:)', markup), "nothing loaded from elsewhere"
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page).group(1)
+    policy = html.unescape(meta)
+    assert "default-src 'none'" in policy and "unsafe-inline" not in policy
+    for h in _script_hashes(page):
+        assert h in policy
+    assert "plotly.js v" in page
+    r = subprocess.run([sys.executable, "-m", "matome.cli", "report", "424242", "--db", str(wd.path), "-o", str(out)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no article 424242" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_serve_cli_binds_loopback_and_serves(tmp_path, wd):
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "matome.cli", "serve", "--db", str(wd.path), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        import time
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/articles", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("matome serve did not start: " + (proc.stderr.read() if proc.poll() is not None else ""))
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["total"] == wd.store.count_articles()
+        assert httpx.post(f"http://127.0.0.1:{port}/api/ingest", files={"file": ("a", b"x")}).status_code in (404, 405)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    r = subprocess.run([sys.executable, "-m", "matome.cli", "serve", "--db", str(wd.path), "--token", "short"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "at least 12" in r.stderr
+
+
+def test_article_without_digest_shows_archived_summaries(base_url, wd):
+    assert wd.store.get_digest(wd.plain_id) is None
+    page = get(f"{base_url}/articles/{wd.plain_id}").text
+    for p in wd.plain_entry.summary.paragraphs:
+        assert f"<li>{esc(p)}</li>" in page
+    assert "アーカイブに記録された要約です" in page
+    assert esc(wd.plain_entry.discussion.matome_headline) in page
+    assert "意見グループ" not in page and "opinion-map" not in page and "plotly.min.js" not in page
+    order = [int(p) for p in re.findall(r'<li class="comment" id="c(\d+)"', page)]
+    # recommended order without a digest: Wilson lower bound of ▲/(▲+▼)
+    assert order == [1, 2, 0]

@@ -158,7 +158,7 @@ def test_api_articles_comments_search_digest(base_url, wd):
     assert hits and all(any(p["match"] and p["text"] == "半導体" for p in h["pieces"]) for h in hits)
     for h in hits:
         if h["kind"] == "comment":
-            assert "半導体" in wd.seed_entry.comments[h["comment_position"]].text
+            assert "半導体" in wd.store.get_entry(h["article_id"]).comments[h["comment_position"]].text
 
     spec = get(f"{base_url}/openapi.json").json()
     assert {"/api/articles", "/api/articles/{article_id}/comments", "/api/search",
@@ -291,3 +291,24 @@ def test_article_without_digest_shows_archived_summaries(base_url, wd):
     order = [int(p) for p in re.findall(r'<li class="comment" id="c(\d+)"', page)]
     # recommended order without a digest: Wilson lower bound of ▲/(▲+▼)
     assert order == [1, 2, 0]
+
+
+def test_two_level_groups_cards_and_fine_group_filter(base_url, wd):
+    digest = wd.store.get_digest(wd.big_id)
+    top = [g for g in digest.groups if g.parent is None]
+    fine = [g for g in digest.groups if g.parent is not None]
+    assert top and fine, "the fixture thread is long enough for two levels"
+    page = get(f"{base_url}/articles/{wd.big_id}").text
+    assert len(re.findall(r'<article class="group-card ', page)) == len(top)
+    options = re.findall(r'<option value="(\d+)"', page)
+    assert sorted(int(o) for o in options) == sorted(g.id for g in digest.groups)
+    sub = max(fine, key=lambda g: len(g.members))
+    card = re.search(rf'<article class="group-card [^"]*" id="group-{sub.parent}".*?</article>', page, re.S).group(0)
+    in_card = {int(x) for x in re.findall(r'data-filter-group="(\d+)"', card)}
+    assert in_card == {sub.parent} | {g.id for g in fine if g.parent == sub.parent}
+    page = get(f"{base_url}/articles/{wd.big_id}", params={"group": sub.id}).text
+    items = re.findall(r'<li class="comment" id="c(\d+)"[^>]*?( hidden)?>', page)
+    assert {int(p) for p, hidden in items if not hidden} == set(sub.members)
+    r = get(f"{base_url}/api/articles/{wd.big_id}/comments", params={"group": sub.id, "sort": "original"})
+    assert [c["position"] for c in r.json()["comments"]] == sorted(sub.members)
+    assert get(f"{base_url}/api/articles/{wd.big_id}/comments", params={"group": 9999}).status_code == 404

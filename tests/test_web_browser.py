@@ -277,3 +277,23 @@ def test_long_thread_is_sorted_and_filtered_by_the_server(page, wd, monkeypatch)
         positions = [int(p) for p in visible_items(page).evaluate_all("els => els.map(e => e.dataset.pos)")]
         assert set(positions) <= set(group.members) and len(positions) == min(10, len(group.members))
         assert "sort=down" in page.url and f"group={group.id}" in page.url
+
+
+def test_fine_group_filter_in_a_two_level_digest(page, base_url, wd):
+    digest = wd.store.get_digest(wd.big_id)
+    fine = [g for g in digest.groups if g.parent is not None]
+    sub = max(fine, key=lambda g: len(g.members))
+    page.goto(f"{base_url}/articles/{wd.big_id}")
+    wait_map(page)
+    card = page.locator(f"#group-{sub.parent}")
+    card.locator("details.subgroups summary").click()
+    card.locator(f"[data-filter-group='{sub.id}']").click()
+    positions = sorted(int(p) for p in visible_items(page).evaluate_all("els => els.map(e => e.dataset.pos)"))
+    assert positions == sorted(sub.members)
+    assert sub.label in page.locator("#list-status").inner_text()
+    # the map fades every point outside the fine group
+    opacities = page.evaluate("document.getElementById('opinion-map').data.map(t => t.marker.opacity)")
+    faded = sum(1 for trace in opacities for o in trace if o < 0.5)
+    assert faded == len(wd.store.get_entry(wd.big_id).comments) - len(sub.members)
+    shot(page, "two-level-filtered")
+    assert page.errors == [] and page.evaluate("window.__csp") == []

@@ -7,6 +7,7 @@ record and entries made in code, including hostile text (XSS fixtures).
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import tempfile
 import threading
@@ -41,6 +42,30 @@ XSS_COMMENTS = [
     ("税金の使い道を明らかにしてほしい。説明責任がある。", 30, 5),
 ]
 XSS_URL = "javascript:alert(6)"
+
+# enough distinct comments (> 150) for a two-level digest (top groups with fine groups inside)
+_TOPICS = ["増税", "子育て支援", "年金制度", "物価高", "賃上げ", "教育無償化", "医療費", "防衛費", "再生可能エネルギー",
+           "農業政策", "少子化対策", "地方創生", "観光客", "円安", "半導体産業", "住宅価格", "働き方改革", "介護現場",
+           "公共交通", "災害対策"]
+_VIEWS = ["には賛成だ", "には反対だ", "は慎重に進めるべきだ", "は急いで進めるべきだ", "の説明が足りない",
+          "の効果を検証してほしい", "は若い世代のためになる", "は高齢者の負担が大きい", "は地方にこそ必要だ",
+          "は都市部だけの話ではない"]
+_REASONS = ["財源がはっきりしないから", "現場の声を聞いていないから", "海外の例を見ても明らかだから", "将来の世代に関わるから",
+            "今の制度では限界があるから", "税金の使い道が見えないから", "生活が苦しくなっているから", "長い目で見れば得だから"]
+
+
+def many_comments(n: int, seed: int = 3) -> list[tuple[str, int, int]]:
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out = []
+    while len(out) < n:
+        text = f"{rng.choice(_TOPICS)}{rng.choice(_VIEWS)}。{rng.choice(_REASONS)}。"
+        if rng.random() < 0.3:
+            text += "もっと議論が必要だと思う。"
+        if text not in seen:
+            seen.add(text)
+            out.append((text, rng.randint(0, 200), rng.randint(0, 80)))
+    return out
 
 
 def free_socket() -> socket.socket:
@@ -103,6 +128,12 @@ class WebData:
         report = self.store.ingest_entries([later], observed_at="2025-02-14T09:00:00+00:00")
         self.history_id = report.article_ids[0]
         self.history_comments = [(t, u + 5, d + 1) for t, u, d in comments]
+
+        # a long thread: a two-level digest
+        big = make_entry(950000, "二層の意見グループを持つ記事", many_comments(170), url="https://example.jp/two-level")
+        report = self.store.ingest_entries([big])
+        assert not report.failed and not report.digest_failures, report
+        self.big_id = report.article_ids[0]
 
         # an article stored without a digest
         plain = make_entry(940000, "ダイジェストのない記事", [("少ない票", 1, 0), ("多い票", 50, 10), ("割れた票", 30, 30)],

@@ -210,6 +210,24 @@ class _Raw:
         return False
 
 
+def _starts_next_entry(raw: _Raw, slot: int) -> bool:
+    """Whether a record that should fill ``slot`` (1–4) of an entry instead starts the next
+    one: it looks like a headline and does not have the shape of the record expected there
+    (an entry cut short by a lost record must not swallow the next entry's headline)."""
+    if not raw.looks_like_headline(strong=True):
+        return False
+    chunks = _content(raw)
+    if slot == 1:
+        fits = bool(chunks) and chunks[-1] == SUMMARY_MARK
+    elif slot == 2:
+        fits = all(c.endswith(NBSP) or _is_spacer(c) for c in chunks)
+    elif slot == 3:
+        fits = any(c.startswith(MATOME_MARK) for c in chunks)
+    else:
+        fits = not chunks or _is_separator(chunks[0]) or all(_is_spacer(c) for c in chunks)
+    return not fits
+
+
 _SPACERS = frozenset((NBSP, "", " "))
 
 
@@ -449,7 +467,7 @@ class _Reader:
                 i += 1
                 continue
             j = i + 1
-            while j < n and j - i < 5 and records[j] is not None and not records[j].looks_like_headline(strong=True):
+            while j < n and j - i < 5 and records[j] is not None and not _starts_next_entry(records[j], j - i):
                 j += 1
             group = records[i:j]
             broken = j < n and records[j] is None and j - i < 5

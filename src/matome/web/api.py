@@ -138,7 +138,10 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
             raise HTTPException(404, "記事が見つかりません")
         rows = data.sort_comments(view["comments"], sort)
         if group is not None:
-            rows = [r for r in rows if r["group"] == group]
+            members = data.group_members(view, group)
+            if members is None:
+                raise HTTPException(404, "この記事にそのグループはありません")
+            rows = [r for r in rows if r["position"] in members]
         return {"article_id": article_id, "sort": sort, "group": group, "comments": rows}
 
     @router.get("/search", response_model=SearchResult, summary="記事とコメントの検索")

@@ -52,7 +52,9 @@ class AppState:
 
     def __init__(self, store: Any, cache_size: int, cache_ttl: float, page_threads: int = 2):
         self.store = store
-        self.views = TTLCache(cache_size, cache_ttl)
+        # Views are large graphs of dicts: a few only (many would make every GC pass slower);
+        # rendered pages are plain strings and cost the collector nothing.
+        self.views = TTLCache(min(cache_size, 16), cache_ttl)
         self.pages = TTLCache(cache_size, cache_ttl)
         self.home = TTLCache(1, min(cache_ttl, 5.0))
         self.page_threads = anyio.CapacityLimiter(page_threads)

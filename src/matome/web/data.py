@@ -189,6 +189,12 @@ def _comment_rows(entry: Entry, digest: Digest | None) -> list[dict[str, Any]]:
     return rows
 
 
+def group_members(view: dict[str, Any], group: int | None) -> set[int] | None:
+    """Positions of the comments in a group (either level), or None for no filter."""
+    g = view["group_index"].get(group) if group is not None else None
+    return set(g["members"]) if g is not None else None
+
+
 def sort_comments(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     """The comment rows in one of the :data:`SORTS` orders (ties keep the original order)."""
     if sort == "up":
@@ -336,10 +342,16 @@ def build_article_view(
             "matome_paragraphs": list(d.matome_paragraphs),
             "origin": "archive",
         }
-    groups = _groups(digest, rows) if digest is not None else []
-    group_labels = {g["id"]: g["label"] for g in groups}
+    all_groups = _groups(digest, rows) if digest is not None else []
+    index = {g["id"]: g for g in all_groups}
+    # two-level digests: top groups are the cards and map colours, fine groups sit inside them
+    groups = [g for g in all_groups if g["parent"] is None or g["parent"] not in index]
+    for g in groups:
+        g["children"] = [c for c in all_groups if c["parent"] == g["id"] and c is not g]
+        for c in g["children"]:
+            c["color"], c["color_class"] = g["color"], g["color_class"]
     for r in rows:
-        r["group_label"] = group_labels.get(r["group"], "")
+        r["group_label"] = index[r["group"]]["label"] if r["group"] in index else ""
     has_map = bool(digest is not None and digest.comments and any(r["x"] is not None for r in rows))
     return {
         "id": article_id,
@@ -357,6 +369,7 @@ def build_article_view(
         "paragraph_count": len(paragraphs),
         "totals": {"comments": len(rows), "up": up, "down": down},
         "groups": groups,
+        "group_index": index,
         "comments": rows,
         "has_digest": digest is not None,
         "engine": digest.engine if digest is not None else None,
@@ -369,7 +382,10 @@ def map_payload(view: dict[str, Any]) -> dict[str, Any]:
     """The small JSON the page script needs for the map and the client-side list."""
     return {
         "id": view["id"],
-        "groups": [{"id": g["id"], "label": g["label"], "color": g["color"]} for g in view["groups"]],
+        "groups": [
+            {"id": g["id"], "label": g["label"], "color": g["color"], "parent": g["parent"], "members": g["members"]}
+            for g in view["group_index"].values()
+        ],
         "points": [
             {
                 "p": r["position"],

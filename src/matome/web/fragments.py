@@ -44,6 +44,6 @@ def _item(c: dict[str, Any], hidden: bool) -> str:
     )
 
 
-def comment_items(comments: Iterable[dict[str, Any]], group: int | None) -> Markup:
-    """``<li>`` items of the comment list; those outside ``group`` (when given) are hidden."""
-    return Markup("".join(_item(c, group is not None and c["group"] != group) for c in comments))
+def comment_items(comments: Iterable[dict[str, Any]], visible: set[int] | None) -> Markup:
+    """``<li>`` items of the comment list; those not in ``visible`` (when given) are hidden."""
+    return Markup("".join(_item(c, visible is not None and c["position"] not in visible) for c in comments))

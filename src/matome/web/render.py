@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from matome.web import assets
 from matome.web.fragments import comment_items
-from matome.web.data import SORTS, map_payload, sort_comments
+from matome.web.data import SORTS, group_members, map_payload, sort_comments
 from matome.web.security import json_for_html, report_csp
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -51,22 +51,24 @@ MAX_LIST = 300
 def article_context(view: dict[str, Any], sort: str, group: int | None, max_list: int | None = None) -> dict[str, Any]:
     max_list = MAX_LIST if max_list is None else max_list
     sort = normalize_sort(sort)
-    group_ids = {g["id"]: g["label"] for g in view["groups"]}
-    if group not in group_ids:
+    index = view["group_index"]
+    if group not in index:
         group = None
+    visible = group_members(view, group)
     comments = sort_comments(view["comments"], sort)
-    shown = sum(1 for c in comments if group is None or c["group"] == group)
+    shown = len(comments) if visible is None else sum(1 for c in comments if c["position"] in visible)
     truncated = len(comments) > max_list
-    status = list_status(sort, shown, group_ids.get(group) if group is not None else None)
+    status = list_status(sort, shown, index[group]["label"] if group is not None else None)
     if truncated:
-        comments = [c for c in comments if group is None or c["group"] == group][:max_list]
+        comments = [c for c in comments if visible is None or c["position"] in visible][:max_list]
+        visible = None
         status = status.replace(f"で {shown} 件を表示", f"で {shown} 件のうち上位 {len(comments)} 件を表示")
     return {
         "a": view,
         "sorts": SORTS,
         "sort": sort,
         "group": group,
-        "comment_items": comment_items(comments, group),
+        "comment_items": comment_items(comments, visible),
         "status": status,
         "truncated": truncated,
         "payload": json_for_html(map_payload(view)),

@@ -14,7 +14,14 @@
   var mapEl = document.getElementById("opinion-map");
   var items = list ? Array.prototype.slice.call(list.children) : [];
   var groupLabel = {};
-  data.groups.forEach(function (g) { groupLabel[String(g.id)] = g.label; });
+  var members = {};  /* group id → {position: true}, for both levels of a two-level digest */
+  data.groups.forEach(function (g) {
+    groupLabel[String(g.id)] = g.label;
+    var set = {};
+    g.members.forEach(function (p) { set[p] = true; });
+    members[String(g.id)] = set;
+  });
+  function inGroup(group, pos) { return group === "" || !!(members[group] && members[group][pos]); }
 
   var SORT_LABEL = {
     recommended: "おすすめ順", up: "▲の多い順", down: "▼の多い順",
@@ -54,7 +61,7 @@
     var shown = 0;
     var frag = document.createDocumentFragment();
     sorted.forEach(function (el) {
-      var match = group === "" || el.getAttribute("data-group") === group;
+      var match = inGroup(group, el.getAttribute("data-pos"));
       el.hidden = !match;
       if (match) shown += 1;
       frag.appendChild(el);
@@ -66,12 +73,17 @@
       status.textContent = text;
     }
     if (resetBtn) resetBtn.hidden = group === "";
+    Array.prototype.forEach.call(document.querySelectorAll(".group-card"), function (card) {
+      card.classList.remove("active");
+    });
     Array.prototype.forEach.call(document.querySelectorAll("[data-filter-group]"), function (b) {
       var on = b.getAttribute("data-filter-group") === group;
       b.setAttribute("aria-pressed", on ? "true" : "false");
-      b.textContent = on ? "このグループを表示中" : "このグループのコメントを表示";
+      if (b.classList.contains("filter-button")) {
+        b.textContent = on ? "このグループを表示中" : "このグループのコメントを表示";
+      }
       var card = b.closest(".group-card");
-      if (card) card.classList.toggle("active", on);
+      if (card && on) card.classList.add("active");
     });
     highlightMap(group);
     if (updateUrl && /^https?:$/.test(location.protocol) && window.history && history.replaceState) {
@@ -122,11 +134,14 @@
   }
 
   var traceGroups = [];
+  var tracePositions = [];
   var mapReady = false;
 
   function highlightMap(group) {
     if (!mapReady || !window.Plotly) return;
-    var opacity = traceGroups.map(function (g) { return group === "" || String(g) === group ? 0.9 : 0.15; });
+    var opacity = tracePositions.map(function (positions) {
+      return positions.map(function (p) { return inGroup(group, p) ? 0.9 : 0.15; });
+    });
     window.Plotly.restyle(mapEl, { "marker.opacity": opacity });
   }
 
@@ -145,6 +160,7 @@
     var traces = order.map(function (key) {
       var pts = byGroup[key];
       traceGroups.push(key === "none" ? "" : key);
+      tracePositions.push(pts.map(function (p) { return p.p; }));
       return {
         type: "scatter", mode: "markers",
         name: key === "none" ? "グループなし" : esc(groupLabel[key] || key),

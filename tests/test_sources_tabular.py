@@ -163,7 +163,7 @@ def test_entry_from_comments_round_trips_through_the_archive(tmp_path):
     assert back.comments == tuple(strip_source_fields(c) for c in entry.comments)
     assert write_entries([back]) == text
     assert entry.body.paragraphs == ("第一段落。", "第二段落。")
-    assert entry.title == "エネルギー政策" and entry.headline.source == "matome"
+    assert entry.title == "エネルギー政策" and entry.headline.source is None and entry.headline.url is None
     # JSONL keeps everything
     assert read_jsonl(write_jsonl([entry])).entries[0] == entry
 

@@ -192,22 +192,29 @@ class _Raw:
     offsets: list[int]  # offset of each chunk within ``text``
 
     def looks_like_headline(self, *, strong: bool = False) -> bool:
-        """A title chunk followed by a ``SOURCE … 配信`` line or a bare URL.
+        """Whether this record can start an entry: it parses as a headline record (a title,
+        then at most a ``SOURCE … 配信`` line and a URL).
 
-        Used to find where an entry starts (the headline parser checks the record fully).
-        ``strong`` asks for a dated ``M/D(曜) HH:MM 配信`` line or a URL: enough evidence to
-        cut short an entry that has fewer than five records.
+        ``strong`` asks for a dated ``M/D(曜) HH:MM 配信`` line or a URL as well: enough
+        evidence to cut short an entry that has fewer than five records.
         """
         chunks = self.chunks
         if not chunks or _is_spacer(chunks[0]) or _is_separator(chunks[0]):
             return False
-        for c in chunks[1:3]:
-            m = _DATELINE_RE.match(c)
-            if m and (m.group("pub") or not strong):
-                return True
-            if c.startswith(("http://", "https://")) and not any(ch.isspace() for ch in c):
-                return True
-        return False
+        if strong:
+            for c in chunks[1:3]:
+                m = _DATELINE_RE.match(c)
+                if (m and m.group("pub")) or (
+                    c.startswith(("http://", "https://")) and not any(ch.isspace() for ch in c)
+                ):
+                    break
+            else:
+                return False
+        try:
+            _parse_headline(self)
+        except _Bad:
+            return False
+        return True
 
 
 def _starts_next_entry(raw: _Raw, slot: int) -> bool:

@@ -73,10 +73,6 @@ ALIASES["parent_id"] = ALIASES.pop("parent-id")
 #: The record stamp when no comment has a parseable ``posted_at``.
 DEFAULT_STAMP = "2000/01/01 00:00:00"
 
-#: The source shown in the headline when neither a source nor a URL is known (the archive
-#: format needs one of them to recognise a headline record).
-DEFAULT_SOURCE = "matome"
-
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -543,8 +539,6 @@ def build_entry(
     title = _single_line(title) or "(無題)"
     source = _single_line(source) or None
     url = _single_line(url) or None
-    if source is None and url is None:
-        source = DEFAULT_SOURCE
     clean = [c if c.text == clean_comment_text(c.text) else Comment(
         clean_comment_text(c.text), c.votes, c.position, c.page, c.id, c.posted_at, c.parent_id
     ) for c in comments]

@@ -81,7 +81,10 @@ def _yahoo_entry(n: int = 20_000):
 def child_cold() -> None:
     """Where a cold ``matome digest`` of the seed spends its time (one fresh process)."""
     t0 = time.perf_counter()
-    import matome.cli  # noqa: F401  (the command's own start-up: typer and every sub-command)
+    # the command's own start-up: typer and the digest sub-command only, as `matome digest`
+    # registers just the invoked sub-command (cli.py reads sys.argv at import)
+    sys.argv = ["matome", "digest", str(SEED)]
+    import matome.cli  # noqa: F401
 
     t_cli = time.perf_counter() - t0
     from matome.analyze.digest import digest_entry

@@ -445,3 +445,22 @@ def test_a_first_comment_that_is_a_url_round_trips():
     entry = make_entry(500_000, comments=[("https://example.jp/x?a=1", 0, 0)])
     back = read_text(write_entry(apply_digest(entry, digest_entry(entry)))).entries[0]
     assert back.comments == entry.comments
+
+
+def test_most_agreed_group_is_sought_among_groups_not_shown():
+    from matome.analyze.discussion import discussion_summary
+    from matome.model import Comment, Group, Votes
+
+    votes = [(1, 0), (0, 1), (1, 1), (40, 2), (30, 1)]
+    comments = [Comment(f"意見その{i}です。", Votes(u, d), position=i) for i, (u, d) in enumerate(votes)]
+    up = sum(u for u, _ in votes)
+    down = sum(d for _, d in votes)
+
+    def group(gid, label, members):
+        u = sum(votes[m][0] for m in members)
+        dn = sum(votes[m][1] for m in members)
+        return Group(gid, label, (label,), members, members[:1], None, len(members) / 5, u, dn, u / up, dn / down, u / (u + dn), "mixed")
+
+    groups = [group(0, "多数派", (0, 1, 2)), group(1, "支持派", (3, 4))]
+    text = discussion_summary(comments, groups, [], max_viewpoints=1)
+    assert "最も▲を集めたのは「支持派」" in "".join(text.matome_paragraphs)

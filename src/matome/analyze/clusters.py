@@ -8,15 +8,17 @@ method and the measured figures. In short:
    ``NEAR_DUP_MIN_CHARS`` characters) point at their first occurrence; they are grouped once
    and counted with their copies.
 2. Vectors from ``matome.analyze.vectors`` (TF-IDF over Sudachi words + character n-grams,
-   SVD; or e5). Comments with no content at all (empty, URL-only) get label ``-1``.
+   SVD; or e5); near-duplicates use its TF-IDF builder too. Comments with no content at
+   all (empty, URL-only) get label ``-1``.
 3. Groups. The number follows the number of distinct comments ``m`` and is capped by the
    number of distinct vectors: ``k_top = round(1.2 * m ** 0.4)`` (≈ 5 for 40 comments, 12 for
    337, at most ``MAX_TOP``); from ``TWO_LEVEL_MIN`` distinct comments on, a second, finer
    level of ``k_leaf = round(m ** 0.75)`` groups (at most ``MAX_LEAF``). One level: Ward
-   linkage (scipy; deterministic). Two levels: the vectors are centred and normalized again,
-   fine groups come from average linkage on cosine distance (up to ``WARD_MAX`` comments;
-   seeded k-means above), and top groups from Ward over the fine groups' centroids, so every
-   fine group has exactly one parent.
+   linkage (deterministic; our own numpy ``ward`` below ``OWN_WARD_MAX`` comments, so a small
+   section imports neither scipy nor scikit-learn; scipy above). Two levels: the vectors are
+   centred and normalized again, fine groups come from average linkage on cosine distance
+   (scipy; up to ``WARD_MAX`` comments; seeded k-means, scikit-learn, above), and top groups
+   from Ward over the fine groups' centroids, so every fine group has exactly one parent.
 4. Labels: c-TF-IDF over Sudachi noun phrases (``matome.ja.tokens.key_phrases_of``) and
    ``AのB`` phrases (two noun phrases joined by a lone の in the text) of each group against
    the other groups of the same level. The label is the best phrase A, or an ``AのX`` phrase
@@ -53,6 +55,10 @@ NEAR_DUP_COSINE = 0.9
 NEAR_DUP_MIN_CHARS = 20
 #: Ward needs a dense n×n distance matrix; above this, k-means makes the fine groups.
 WARD_MAX = 5_000
+#: Below this many comments, the one-level Ward clustering is our own numpy code (no scipy).
+OWN_WARD_MAX = 150
+#: Relative difference below which two Ward merge costs count as equal.
+TIE_TOLERANCE = 1e-9
 #: Distinct comments from which a second (finer) level of groups is made.
 TWO_LEVEL_MIN = 150
 MAX_TOP = 15
@@ -175,29 +181,41 @@ def near_duplicates(texts: Sequence[str]) -> list[int | None]:
     long_idx = [i for i in range(n) if out[i] is None and len(keys[i]) >= NEAR_DUP_MIN_CHARS]
     if len(long_idx) < 2:
         return out
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    tv = TfidfVectorizer(
-        analyzer="char", ngram_range=(3, 3), use_idf=False, sublinear_tf=True, dtype=np.float32
+    x, _ = vec.tfidf(
+        (vec.char_ngrams(keys[i], 3, 3) for i in long_idx),
+        use_idf=False,
+        dense=len(long_idx) < vec.DENSE_MAX_ROWS,
     )
-    x = tv.fit_transform([keys[i] for i in long_idx])
-    xt = x.T.tocsr()
-    chunk = 512
-    for start in range(0, len(long_idx), chunk):
-        sims = (x[start : start + chunk] @ xt).tocoo()
-        hit = (sims.data >= NEAR_DUP_COSINE) & (sims.row + start > sims.col)
-        for r, c in sorted(zip(sims.row[hit].tolist(), sims.col[hit].tolist())):
-            j, i = long_idx[r + start], long_idx[c]
-            if out[j] is None and out[i] is None:
-                out[j] = i
-            elif out[j] is None and out[i] is not None:
-                out[j] = out[i]
+    for r, c in _similar_pairs(x, NEAR_DUP_COSINE):
+        j, i = long_idx[r], long_idx[c]
+        if out[j] is None and out[i] is None:
+            out[j] = i
+        elif out[j] is None and out[i] is not None:
+            out[j] = out[i]
     # a text may have been matched to one that later became a duplicate: point at the root
     for j in range(n):
         root = out[j]
         while root is not None and out[root] is not None:
             root = out[root]
         out[j] = root
+    return out
+
+
+def _similar_pairs(x: vec.Matrix, threshold: float, chunk: int = 512) -> list[tuple[int, int]]:
+    """Pairs ``(r, c)``, ``r > c``, of rows of ``x`` (L2-normalized, dense or sparse) whose
+    dot product is at least ``threshold``, in increasing order; in ``chunk``-row blocks."""
+    xt = x.T.tocsr() if hasattr(x, "tocsr") else x.T
+    out: list[tuple[int, int]] = []
+    for start in range(0, x.shape[0], chunk):
+        sims = x[start : start + chunk] @ xt
+        if hasattr(sims, "tocoo"):
+            coo = sims.tocoo()
+            rows, cols, vals = coo.row, coo.col, coo.data
+        else:
+            rows, cols = np.nonzero(sims >= threshold)
+            vals = sims[rows, cols]
+        hit = (vals >= threshold) & (rows + start > cols)
+        out += sorted(zip((rows[hit] + start).tolist(), cols[hit].tolist()))
     return out
 
 
@@ -372,15 +390,19 @@ def _partition(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, np.nd
     if m == 1 or distinct == 1:
         return np.zeros(m, dtype=int), (np.zeros(m, dtype=int) if two else None), "none"
     use_kmeans = method == "kmeans" or (method == "auto" and m > WARD_MAX)
-    from scipy.cluster.hierarchy import fcluster, linkage
-
     if not two:
         if use_kmeans:
             from sklearn.cluster import KMeans
 
             km = KMeans(n_clusters=top, n_init=1, random_state=seed, max_iter=100)
             return km.fit_predict(x), None, "kmeans"
+        if m < OWN_WARD_MAX:  # no scipy import for a small comment section
+            return ward(x, top), None, "ward"
+        from scipy.cluster.hierarchy import fcluster, linkage
+
         return fcluster(linkage(x, method="ward"), top, criterion="maxclust") - 1, None, "ward"
+    from scipy.cluster.hierarchy import fcluster, linkage
+
     # centre, then normalize again: cosine (unlike Ward) is not translation-invariant, and what
     # all comments share (the article's topic; e5's common direction) says nothing about
     # opinions. On pubcom this lifts e5 from ARI .05 to .21 and TF-IDF from .20 to .21.
@@ -405,6 +427,45 @@ def _partition(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, np.nd
         cut = fcluster(linkage(cents, method="ward"), top, criterion="maxclust") - 1
     to_top = dict(zip(present.tolist(), cut.tolist()))
     return np.array([to_top[c] for c in fine.tolist()]), fine, used
+
+
+def ward(x: np.ndarray, k: int) -> np.ndarray:
+    """Ward's agglomerative clustering of the rows of ``x`` stopped at ``k`` clusters; cluster
+    numbers ``0..k-1`` in the order of their first row.
+
+    Lance–Williams updates on squared Euclidean distances; each step merges the pair with the
+    smallest increase of the within-group sum of squares, ties (within ``TIE_TOLERANCE``) to
+    the lowest pair of row numbers. The partition equals scipy's ``fcluster(linkage(x, "ward"), k, "maxclust")``
+    when no two merges tie (tested); O(m³) time and O(m²) memory, so it serves small inputs
+    (``OWN_WARD_MAX``), where importing scipy would cost more than the clustering.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    m = x.shape[0]
+    k = max(1, min(k, m))
+    d = ((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(d, np.inf)
+    size = np.ones(m)
+    owner = np.arange(m)  # the cluster (its lowest original row) each row belongs to
+    for _ in range(m - k):
+        # the first pair in row-major order (so i < j) within rounding noise of the minimum:
+        # equal merge costs (templated or repeated comments) must not be decided by the last
+        # bits of a float, which depend on how the vectors were computed
+        best = d.min()
+        i, j = divmod(int(np.flatnonzero(d <= best + TIE_TOLERANCE * (1.0 + best))[0]), m)
+        si, sj = size[i], size[j]
+        dij = d[i, j]
+        merged = ((size + si) * d[i] + (size + sj) * d[j] - size * dij) / (size + si + sj)
+        d[i, :] = merged
+        d[:, i] = merged
+        d[j, :] = np.inf
+        d[:, j] = np.inf
+        d[i, i] = np.inf
+        size[i] = si + sj
+        owner[owner == j] = i
+    _, first, inverse = np.unique(owner, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()]
 
 
 def _order_ids(
@@ -606,11 +667,18 @@ def _wilson(up: np.ndarray, down: np.ndarray, z: float = 1.96) -> np.ndarray:
 
 def _ranks(values: np.ndarray) -> np.ndarray:
     """Ranks in [0, 1] (ties share the mean rank); all 0.5 when there is one value."""
-    if len(values) <= 1:
-        return np.full(len(values), 0.5)
-    from scipy.stats import rankdata
-
-    return (rankdata(values) - 1) / (len(values) - 1)
+    values = np.asarray(values)
+    n = len(values)
+    if n <= 1:
+        return np.full(n, 0.5)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], n]
+    tie_group = np.repeat(np.arange(len(starts)), ends - starts)
+    ranks = np.empty(n)
+    ranks[order] = ((starts + ends - 1) / 2.0)[tie_group]  # mean 0-based rank of each tie
+    return ranks / (n - 1)
 
 
 def _repetitive(text: str) -> bool:

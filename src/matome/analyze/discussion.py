@@ -347,6 +347,11 @@ class _Writer:
         u, d = c.votes.up, c.votes.down
         return v.VoteStat(u, d, c.votes.support, v.wilson_lower(u, u + d), v.controversy(u, d), v.label(u, d, self.thread))
 
+    def _most_up(self) -> Group:
+        """The top-level group with the most ▲ among all of them, shown or not."""
+        every = main_groups(self.groups, len(self.comments), limit=len(self.groups))
+        return max(every, key=lambda g: (g.up, -g.id))
+
     def matome(self, mains: list[Group]) -> tuple[str, tuple[str, ...]]:
         n = len(self.comments)
         if n == 0:
@@ -380,7 +385,7 @@ class _Writer:
             parts.append(f"{count(n)}件{'すべてが' if n > 1 else 'は'}「{clean_label(mains[0])}」に関する意見である。")
         elif tied:
             g0, g1 = mains[0], mains[1]
-            top_up = max(mains, key=lambda g: (g.up, -g.id))
+            top_up = self._most_up()
             parts.append(
                 f"「{clean_label(g0)}」と「{clean_label(g1)}」に関する意見がともに{pct(len(g0.members) / n)}で最も多く"
                 + (
@@ -393,7 +398,7 @@ class _Writer:
             g0 = mains[0]
             parts.append(f"最も多いのは「{clean_label(g0)}」に関する意見（{pct(len(g0.members) / n)}）")
             if t.up:
-                top_up = max(mains, key=lambda g: (g.up, -g.id))
+                top_up = self._most_up()
                 if top_up.id == g0.id:
                     parts[-1] += f"で、全体の▲の{pct(g0.up_share)}もこの意見に集まっている。"
                 else:

@@ -192,3 +192,28 @@ def test_digests_are_stored_with_engine_and_settings_and_redigested(db_url):
     with open_store(db_url) as s:
         assert s.get_digest_record(aid)["settings"]["seed"] == "1"
         assert s.stale_digests({"seed": 1}) == []
+
+
+def test_an_article_failing_inside_a_batch_is_rolled_back_alone(store, monkeypatch):
+    """Articles share a transaction (one savepoint each): a failure after an article's rows
+    were written undoes that article only; the others of the batch are stored."""
+    import matome.store.store as store_module
+
+    entries = [make_entry(k) for k in range(12)]
+    bad = entries[5].key
+    real = store_module.merge_entry
+
+    def failing_after_writing(conn, entry, **kw):
+        result = real(conn, entry, **kw)  # the article, its records, comments and snapshots are written
+        if entry.key == bad:
+            raise ValueError("injected failure after the writes")
+        return result
+
+    monkeypatch.setattr(store_module, "merge_entry", failing_after_writing)
+    report = store.ingest_entries(entries, digest=False)
+    assert (report.added, len(report.failed)) == (11, 1) and "injected" in str(report.failed[0])
+    monkeypatch.undo()
+    assert store.count_articles() == 11 and store.article_id(bad) is None
+    n = sum(len(e.comments) for k, e in enumerate(entries) if k != 5)
+    assert store.count_comments(current_only=False) == store.count_snapshots() == n
+    assert store.ingest_entries(entries, digest=False).added == 1  # and it can come later

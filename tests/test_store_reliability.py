@@ -84,8 +84,13 @@ def test_kill_9_during_ingest_then_rerun_equals_a_clean_ingest(db_url, tmp_path)
                          for st, keys in ((s, keys_of(s)), (clean, keys_of(clean)))]
                 assert found[0] == found[1] and found[0], q
             if s.dialect == "sqlite":
-                with s.engine.begin() as c:  # the trigram index matches the comments exactly
-                    c.exec_driver_sql("INSERT INTO comments_fts(comments_fts) VALUES ('integrity-check')")
+                with s.engine.begin() as c:  # the search indexes are sound and hold every row
+                    for table in ("comments_grams", "articles_grams"):
+                        c.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+                    from matome.store import fts
+
+                    assert fts.watermark(c, fts.COMMENTS) == c.exec_driver_sql("SELECT max(id) FROM comments").scalar()
+                    assert fts.watermark(c, fts.ARTICLES) == c.exec_driver_sql("SELECT max(id) FROM articles").scalar()
     finally:
         if drop:
             drop()

@@ -83,8 +83,8 @@ def test_search_finds_exactly_the_texts_that_contain_the_query(loaded, query):
     hits = store.search(query, limit=10_000)
     assert {(h.article_id, h.kind, h.comment_position) for h in hits} == expected(entries, keys, query)
     assert len(hits) == len({(h.article_id, h.kind, h.comment_position) for h in hits})
-    # ranked by score, then ▲
-    order = [(-h.score, -h.up) for h in hits]
+    # ranked by where the words are (score), then ▲, then the newer article, then position
+    order = [(-h.score, -h.up, -h.article_id, -1 if h.comment_position is None else h.comment_position) for h in hits]
     assert order == sorted(order)
     for h in hits:
         assert h.match in query.split()
@@ -94,19 +94,19 @@ def test_search_finds_exactly_the_texts_that_contain_the_query(loaded, query):
         assert text  # a snippet is never empty
 
 
-def test_title_hits_rank_before_comments_and_more_occurrences_rank_higher(loaded):
+def test_title_hits_rank_before_comments_and_comments_rank_by_votes(loaded):
     store, entries, keys = loaded
     hits = store.search("半導体", limit=10_000)
     kinds = [h.kind for h in hits]
-    assert kinds.index("title") < kinds.index("comment")
+    assert kinds.index("title") < kinds.index("summary") < kinds.index("comment")
+    assert [KIND_WEIGHT[k] for k in kinds] == sorted((KIND_WEIGHT[k] for k in kinds), reverse=True)
     by_id = {keys[e.key]: e for e in entries}
     comment_hits = [h for h in hits if h.kind == "comment"]
-    occ = [by_id[h.article_id].comments[h.comment_position].text.count("半導体") for h in comment_hits]
-    assert occ == sorted(occ, reverse=True) and occ[0] >= 3 > occ[-1]
-    for a, b in zip(comment_hits, comment_hits[1:]):
-        if a.score == b.score:
-            assert a.up >= b.up
-    assert KIND_WEIGHT["title"] > KIND_WEIGHT["comment"]
+    votes = [by_id[h.article_id].comments[h.comment_position].votes.up for h in comment_hits]
+    assert votes == [h.up for h in comment_hits] == sorted(votes, reverse=True) and votes[0] > votes[-1]
+    # a short page is the head of the full ranking, whichever path found it
+    assert store.search("半導体", limit=5) == hits[:5]
+    assert store.search("の", limit=3) == store.search("の", limit=10_000)[:3]
 
 
 def test_filters(loaded):
@@ -115,6 +115,8 @@ def test_filters(loaded):
         hits = store.search("の", limit=10_000, **kw)
         assert {(h.article_id, h.kind, h.comment_position) for h in hits} == expected(entries, keys, "の", **kw), kw
         assert hits
+        # a short page (found by walking the ranking) is the head of the full one
+        assert store.search("の", limit=3, **kw) == hits[:3], kw
     aid = keys[read_path(SEED).entries[0].key]
     hits = store.search("AI", article_id=aid, limit=10_000)
     assert hits and {h.article_id for h in hits} == {aid}
@@ -130,7 +132,7 @@ def test_paging_returns_consecutive_slices(loaded):
 def test_snippet_marks_the_match_in_context(loaded):
     store, entries, keys = loaded
     seed = read_path(SEED).entries[0]
-    hit = next(h for h in store.search("半導体", limit=100) if h.kind == "comment" and h.article_id == keys[seed.key])
+    hit = next(h for h in store.search("半導体", limit=10_000) if h.kind == "comment" and h.article_id == keys[seed.key])
     comment = seed.comments[hit.comment_position]
     assert hit.match == "半導体"
     assert (hit.before.lstrip("…") + hit.match) in comment.text.replace("\n", " ")
@@ -176,24 +178,62 @@ def test_both_backends_return_the_same_results(tmp_path):
         drop()
 
 
-def test_sqlite_finds_comments_not_yet_in_the_trigram_index(tmp_path, monkeypatch):
-    """An interrupted ingest leaves comments above the index watermark: search still finds them."""
+def test_sqlite_search_index_is_built_before_a_search_and_the_unindexed_tail_is_still_found(tmp_path, monkeypatch):
+    """Ingest leaves rows above the index watermarks; a search indexes them first, and a search
+    that cannot (read-only file, lock held) still finds them by scanning the tail."""
+    from matome.store import fts
     from matome.store.store import Store
 
     entries = corpus()
     with open_store(str(tmp_path / "lag.db")) as s:
-        s.ingest_entries(entries[:30], digest=False)
-        monkeypatch.setattr(Store, "_index", lambda self, conn: None)  # as if killed before indexing
-        ids = s.ingest_entries(entries[30:], digest=False).article_ids
-        monkeypatch.undo()
-        keys = dict(zip((e.key for e in entries[:30]), range(1, 31))) | {e.key: a for e, a in zip(entries[30:], ids)}
+        ids = s.ingest_entries(entries, digest=False).article_ids
+        keys = {e.key: a for e, a in zip(entries, ids)}
+        with s.engine.connect() as c:
+            assert fts.behind(c) and fts.watermark(c, fts.COMMENTS) == 0
+        monkeypatch.setattr(Store, "_ensure_index", lambda self: None)  # as if it could not index
         lagging = {q: {(h.article_id, h.kind, h.comment_position) for h in s.search(q, limit=10_000)} for q in QUERIES}
         for q in QUERIES:
             assert lagging[q] == expected(entries, keys, q), q
-        s.ingest_entries(entries[:1], digest=False)  # the next ingest indexes the tail
+        monkeypatch.undo()
+        s.search("日本")  # indexes first
         with s.engine.connect() as c:
-            from matome.store.fts import watermark
-
-            assert watermark(c) == s.count_comments()
+            assert not fts.behind(c)
+            assert fts.watermark(c, fts.COMMENTS) == s.count_comments(current_only=False)
         for q in QUERIES:
             assert {(h.article_id, h.kind, h.comment_position) for h in s.search(q, limit=10_000)} == lagging[q]
+        # an indexed comment whose text changes (a whitespace variant merges) is re-indexed
+        from dataclasses import replace
+
+        e = entries[0]
+        c0 = e.comments[0]
+        changed = replace(e, thread=replace(e.thread, comments=(replace(c0, text=c0.text + "\u3000"),) + e.comments[1:]))
+        assert s.ingest_entries([changed], digest=False).updated == 1
+        assert s.build_search_index() == 0  # nothing new to index: the trigger kept it current
+        with s.engine.begin() as c:
+            c.exec_driver_sql("INSERT INTO comments_grams(comments_grams) VALUES ('integrity-check')")
+
+
+def test_sqlite_archive_of_schema_0001_upgrades_and_searches(tmp_path):
+    """An archive created by the first schema (trigram indexes) is upgraded in place and re-indexed."""
+    from alembic import command
+
+    from matome.store.engine import make_engine, resolve_url
+    from matome.store.migrate import alembic_config, current_revision, head_revision
+
+    url = resolve_url(str(tmp_path / "old.db"))
+    engine = make_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    engine.dispose()
+    entries = corpus()
+    with open_store(url, migrate=False) as old:
+        ids = old.ingest_entries(entries, digest=False).article_ids
+        assert current_revision(old.engine) == "0001"
+    keys = {e.key: a for e, a in zip(entries, ids)}
+    with open_store(url) as s:
+        assert current_revision(s.engine) == head_revision() != "0001"
+        for q in QUERIES:
+            assert {(h.article_id, h.kind, h.comment_position) for h in s.search(q, limit=10_000)} == \
+                expected(entries, keys, q), q

@@ -1,8 +1,9 @@
 """``matome ingest PATH…``: merge archive files, entry JSONL and comment tables into the archive DB.
 
 Idempotent: the same article merges (by URL, else headline record id), the same comment
-merges, new comments are added and changed vote counts become a new snapshot. One
-transaction per article; a bad entry is reported and never stops the good ones.
+merges, new comments are added and changed vote counts become a new snapshot. Articles are
+written in batched transactions with one savepoint per article: a bad entry is reported and
+never stops the good ones, and an interrupted ingest leaves whole articles only.
 """
 
 from __future__ import annotations

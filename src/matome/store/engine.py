@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from matome.store import grams
+
 DEFAULT_PATH = "matome.db"
 ENV_VAR = "MATOME_DB"
 #: Seconds a SQLite writer waits for another one before giving up.
@@ -71,6 +73,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
         cur.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cur.close()
+        grams.register(dbapi_connection)  # matome_grams(): the search index terms
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

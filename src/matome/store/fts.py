@@ -1,35 +1,56 @@
-"""SQLite: bring the comments' trigram index up to date in one large batch.
+"""SQLite: bring the search indexes up to date in bulk, before a search needs them.
 
-Comments are written without touching FTS5; ``catch_up`` indexes every comment above the
-``search_state`` watermark in one statement and moves the watermark, in one transaction
-(an interrupted ingest leaves a longer unindexed tail, which search scans and the next
-ingest indexes). Updates and deletes of already indexed comments are mirrored by triggers.
+Comments and articles are written without touching the search indexes (row-by-row FTS5
+writes capped the ingest far below what the tables alone take). ``catch_up`` indexes every
+row above the ``search_state`` watermarks with one ``INSERT … SELECT`` per table and moves
+the watermarks, in one write transaction; :func:`ensure` runs it before every search, so a
+search always sees a complete index (the first search after a large ingest pays for it,
+``Store.build_search_index()`` does it ahead). An interrupted catch-up rolls back and leaves
+the watermarks where they were. Updates and deletes of already indexed rows are mirrored by
+triggers (migration 0002).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, text
 
-from matome.store.schema import comments
+COMMENTS = "comments_indexed"
+ARTICLES = "articles_indexed"
 
-WATERMARK = "comments_indexed"
+_TABLES = {
+    COMMENTS: ("comments", "INSERT INTO comments_grams(rowid, text) "
+                           "SELECT id, matome_grams(text) FROM comments WHERE id > :low AND id <= :top"),
+    ARTICLES: ("articles", "INSERT INTO articles_grams(rowid, title, summary_text, body_text) "
+                           "SELECT id, matome_grams(title), matome_grams(summary_text), matome_grams(body_text) "
+                           "FROM articles WHERE id > :low AND id <= :top"),
+}
 
 
-def watermark(conn: Connection) -> int:
-    return conn.execute(text("SELECT value FROM search_state WHERE name = :n"), {"n": WATERMARK}).scalar_one()
+def watermark(conn: Connection, name: str = COMMENTS) -> int:
+    return conn.execute(text("SELECT value FROM search_state WHERE name = :n"), {"n": name}).scalar_one()
+
+
+def behind(conn: Connection) -> bool:
+    """Whether rows wait to be indexed (a cheap read: two max(rowid) look-ups)."""
+    for name, (table, _) in _TABLES.items():
+        top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+        if top > watermark(conn, name):
+            return True
+    return False
 
 
 def catch_up(conn: Connection) -> int:
-    """Index the comments above the watermark (inside the caller's write transaction)."""
+    """Index the rows above the watermarks (inside the caller's write transaction); returns
+    how many rows were indexed."""
     if conn.dialect.name != "sqlite":
         return 0
-    low = watermark(conn)
-    top = conn.execute(select(func.max(comments.c.id))).scalar() or 0
-    if top <= low:
-        return 0
-    conn.execute(
-        text("INSERT INTO comments_fts(rowid, text) SELECT id, text FROM comments WHERE id > :low AND id <= :top"),
-        {"low": low, "top": top},
-    )
-    conn.execute(text("UPDATE search_state SET value = :top WHERE name = :n"), {"top": top, "n": WATERMARK})
-    return top - low
+    done = 0
+    for name, (table, sql) in _TABLES.items():
+        low = watermark(conn, name)
+        top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+        if top <= low:
+            continue
+        conn.execute(text(sql), {"low": low, "top": top})
+        conn.execute(text("UPDATE search_state SET value = :top WHERE name = :n"), {"top": top, "n": name})
+        done += top - low
+    return done

@@ -1,4 +1,5 @@
-"""Idempotent ingest: merge an entry into the archive in one transaction.
+"""Idempotent ingest: merge an entry into the archive inside the caller's transaction (the
+store gives each article a savepoint within a batch transaction).
 
 The article is found by its key (URL, else headline record id). Comments are matched by
 their key (:mod:`matome.store.keys`); new ones are added, ones no longer shown lose their
@@ -17,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from matome.model import Entry
 from matome.store.keys import canonical_json, comment_keys, entry_sha1
-from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
+from matome.store.schema import RECORD_KINDS, articles, comments, digests, records
 
 _PARTS = ("headline", "summary", "body", "discussion", "thread")
 
@@ -192,42 +193,64 @@ def merge_entry(
                 ).where(comments.c.article_id == article_id)
             )
         }
-    new_rows: list[dict[str, Any]] = []
-    snapshots: list[dict[str, Any]] = []
+    new_rows: list[tuple] = []
+    snapshots: list[tuple] = []
     seen: set[str] = set()
     for c, ckey in zip(entry.comments, comment_keys(entry.comments)):
         seen.add(ckey)
+        old = existing.get(ckey)
+        if old is None:
+            new_rows.append((article_id, ckey, c.position, c.page, c.text, c.votes.up, c.votes.down, c.id,
+                             c.posted_at, c.parent_id, observed_at, observed_at))
+            continue
         fields = {
             "position": c.position, "page": c.page, "text": c.text, "source_id": c.id,
             "posted_at": c.posted_at, "parent_id": c.parent_id,
         }
-        old = existing.get(ckey)
-        if old is None:
-            new_rows.append(
-                {"article_id": article_id, "key": ckey, **fields, "up": c.votes.up, "down": c.votes.down,
-                 "first_seen_at": observed_at, "last_seen_at": observed_at}
-            )
-            continue
         changes = {k: v for k, v in fields.items() if getattr(old, k) != v}
         if (old.up, old.down) != (c.votes.up, c.votes.down):
             changes.update(up=c.votes.up, down=c.votes.down)
-            snapshots.append({"comment_id": old.id, "observed_at": observed_at, "up": c.votes.up, "down": c.votes.down})
+            snapshots.append((old.id, observed_at, c.votes.up, c.votes.down))
         if changes:
             conn.execute(update(comments).where(comments.c.id == old.id).values(**changes, last_seen_at=observed_at))
     gone = [r.id for k, r in existing.items() if k not in seen and r.position is not None]
     if gone:
         conn.execute(update(comments).where(comments.c.id.in_(gone)).values(position=None))
-    if new_rows:
-        conn.execute(insert(comments), new_rows)
-        ids = dict(conn.execute(select(comments.c.key, comments.c.id).where(comments.c.article_id == article_id)).all())
-        snapshots += [
-            {"comment_id": ids[r["key"]], "observed_at": observed_at, "up": r["up"], "down": r["down"]} for r in new_rows
-        ]
     if snapshots:
-        conn.execute(insert(vote_snapshots), snapshots)
+        _executemany(conn, "vote_snapshots", _SNAPSHOT_COLUMNS, snapshots)
+    n_snapshots = len(snapshots)
+    if new_rows and conn.dialect.name == "postgresql":
+        # one round trip: the comments from arrays, and their first snapshots from RETURNING
+        columns = list(zip(*new_rows))
+        conn.exec_driver_sql(_PG_INSERT_COMMENTS, (*map(list, columns), observed_at))
+        n_snapshots += len(new_rows)
+    elif new_rows:
+        # plain DBAPI executemany: prepared once, no per-row SQLAlchemy parameter processing
+        _executemany(conn, "comments", _COMMENT_COLUMNS, new_rows)
+        ids = dict(conn.execute(select(comments.c.key, comments.c.id).where(comments.c.article_id == article_id)).all())
+        _executemany(conn, "vote_snapshots", _SNAPSHOT_COLUMNS, [(ids[r[1]], observed_at, r[5], r[6]) for r in new_rows])
+        n_snapshots += len(new_rows)
     if digest_row is not None:
         _store_digest(conn, article_id, sha1, digest_row, observed_at)
-    return ("added" if fresh else "updated"), article_id, len(new_rows), len(snapshots)
+    return ("added" if fresh else "updated"), article_id, len(new_rows), n_snapshots
+
+
+_COMMENT_COLUMNS = ("article_id", "key", "position", "page", "text", "up", "down", "source_id", "posted_at",
+                    "parent_id", "first_seen_at", "last_seen_at")
+_COMMENT_TYPES = ("int", "text", "int", "int", "text", "int", "int", "text", "text", "text", "text", "text")
+_SNAPSHOT_COLUMNS = ("comment_id", "observed_at", "up", "down")
+_PG_INSERT_COMMENTS = (
+    f"WITH added AS (INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) "
+    f"SELECT {', '.join(_COMMENT_COLUMNS)} FROM unnest({', '.join(f'%s::{t}[]' for t in _COMMENT_TYPES)}) WITH ORDINALITY AS u({', '.join(_COMMENT_COLUMNS)}, n) "
+    "ORDER BY n RETURNING id, up, down) "
+    "INSERT INTO vote_snapshots (comment_id, observed_at, up, down) SELECT id, %s, up, down FROM added ORDER BY id"
+)
+
+
+def _executemany(conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    mark = "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(sql, rows)
 
 
 def _store_digest(conn: Connection, article_id: int, sha1: str, digest_row: tuple[str, str, str], at: str) -> None:

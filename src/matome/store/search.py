@@ -1,14 +1,18 @@
 """Japanese search over titles, summaries, bodies and comments.
 
 A query is split on whitespace into terms; a hit contains every term as an exact
-(case-sensitive) substring. SQLite narrows rows down by the trigrams of terms of 3+
-characters (FTS5 trigram indexes) and checks every term with ``instr`` (terms under 3
-characters are found by that check alone, a scan); PostgreSQL answers with ``LIKE`` served by pg_trgm GIN
-indexes (short terms by scan). Both compute the same score, so they return the same hits:
+(case-sensitive) substring. SQLite narrows rows down with bigram FTS5 indexes that serve
+terms of every length (:mod:`matome.store.grams`) and checks every term with ``instr``;
+PostgreSQL answers with ``LIKE`` served by pg_trgm GIN indexes (terms under 3 characters:
+by walking the ranking index, else a scan).
 
-    score = 10 × kind weight (title 4, summary 3, body 2, comment 1) + min(occurrences, 9)
-
-ranked by score, then ▲, then article id and comment position.
+Ranking, the same on both backends: where the words occur (``score`` = 10 × kind weight:
+title 40, summary 30, body 20, comment 10), then ▲ (articles have none: 0), then the newer
+article (higher id), then the comment's position. Because it needs nothing computed from a
+row's text, a search walks the comments in ranking order (index ``ix_comments_rank``) and
+stops at the page's last hit; only when the words are rare (fewer than a page among the
+first ``WALK_ROWS`` comments by ▲, or fewer than ``WALK_ROWS`` index candidates on SQLite)
+does it collect the index's candidates and sort them.
 """
 
 from __future__ import annotations
@@ -17,15 +21,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, select, text, true
+from sqlalchemy import Connection, func, select, text
 
 from matome.model import JST
+from matome.store import grams
 from matome.store.schema import articles, comments
 
 KIND_WEIGHT = {"title": 4, "summary": 3, "body": 2, "comment": 1}
 _ARTICLE_COLUMNS = {"title": "title", "summary": "summary_text", "body": "body_text"}
 SNIPPET_CONTEXT = 40
-MAX_OCCURRENCES = 9
+#: Comments walked in ranking order before falling back to the index's candidates.
+WALK_ROWS = 5000
 
 
 class SearchQueryError(ValueError):
@@ -109,35 +115,18 @@ def _bound(value: str | date | datetime | None, *, end: bool) -> tuple[str, bool
     return (day + timedelta(days=1)).isoformat() if end else day.isoformat(), not end
 
 
-def _occurrences(column, terms: list[str]):
-    total = None
-    for t in terms:
-        occ = (func.length(column) - func.length(func.replace(column, t, ""))) / len(t)
-        total = occ if total is None else total + occ
-    return case((total > MAX_OCCURRENCES, MAX_OCCURRENCES), else_=total)
-
-
 def _like_pattern(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _contains(conn: Connection, column, term: str):
     if conn.dialect.name == "postgresql":
+        if len(term) < 3:
+            # pg_trgm cannot narrow down words under 3 characters: with LIKE the planner
+            # would scan the whole GIN index; strpos() leaves it to walk an ordered index
+            return func.strpos(column, term) > 0
         return column.like(_like_pattern(term), escape="\\")
     return func.instr(column, term) > 0
-
-
-def _fts_query(terms: list[str]) -> str | None:
-    """An FTS5 query for the trigrams of the terms of 3+ characters (all must be present)."""
-    grams: list[str] = []
-    for t in terms:
-        for i in range(len(t) - 2):
-            g = t[i : i + 3]
-            if g not in grams:
-                grams.append(g)
-    if not grams:
-        return None
-    return " AND ".join('"' + g.replace('"', '""') + '"' for g in grams)
 
 
 def _article_filters(since, until, source: str | None, article_id: int | None) -> list:
@@ -152,6 +141,93 @@ def _article_filters(since, until, source: str | None, article_id: int | None) -
     if article_id is not None:
         conds.append(articles.c.id == article_id)
     return conds
+
+
+_WALK_SQL = (
+    "SELECT up, article_id, position, id, down, text FROM comments INDEXED BY ix_comments_rank "
+    "WHERE position IS NOT NULL AND up >= ? ORDER BY up DESC, article_id DESC, position LIMIT ?"
+)
+
+
+def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id: int | None, min_up: int,
+                  want: int) -> list[tuple]:
+    """(up, article id, position, comment id, down) of the best ``want`` comment hits."""
+    cols = (comments.c.up, comments.c.article_id, comments.c.position, comments.c.id, comments.c.down)
+    order = (comments.c.up.desc(), comments.c.article_id.desc(), comments.c.position)
+    sqlite = conn.dialect.name == "sqlite"
+    match = None
+    if sqlite and article_id is None and not (afilters and grams.only_prefix_queries(terms)):
+        match = grams.match_query(terms)
+    few = False
+    if match and not grams.only_prefix_queries(terms):
+        # rare words (fewer than WALK_ROWS index candidates, counted with a bounded read of
+        # the index) are sorted directly: walking the ranking would not find a page of them
+        probe = text("SELECT count(*) FROM (SELECT rowid FROM comments_grams WHERE comments_grams MATCH :m LIMIT :n)")
+        few = conn.execute(probe, {"m": match, "n": WALK_ROWS}).scalar_one() < WALK_ROWS
+    if few:
+        pass  # straight to the candidates below
+    elif sqlite and article_id is None and not afilters:
+        # walk the comments in ranking order (the index gives them sorted, so SQLite streams
+        # them) and stop at the page's last hit, or after WALK_ROWS
+        rows = []
+        cursor = conn.connection.cursor()  # the plain DBAPI cursor: rows as tuples, no per-row wrapping
+        try:
+            cursor.execute(_WALK_SQL, (min_up, WALK_ROWS))
+            for *row, body in cursor:
+                if all(t in body for t in terms):
+                    rows.append(tuple(row))
+                    if len(rows) >= want:
+                        return rows
+        finally:
+            cursor.close()
+    elif article_id is None:
+        # the same walk in SQL, with the article filters joined (on both backends:
+        # PostgreSQL's planner would otherwise scan pg_trgm's GIN index for words under 3
+        # characters, which it cannot narrow down)
+        first = (
+            select(*cols, comments.c.text)
+            .with_hint(comments, "INDEXED BY ix_comments_rank", "sqlite")
+            .where(comments.c.position.is_not(None), *([comments.c.up >= min_up] if min_up else []))
+            .order_by(*order).limit(WALK_ROWS).subquery()
+        )
+        q = select(*(first.c[c.name] for c in cols)).where(*(_contains(conn, first.c.text, t) for t in terms))
+        if afilters:
+            q = q.join_from(first, articles, articles.c.id == first.c.article_id).where(*afilters)
+        q = q.order_by(first.c.up.desc(), first.c.article_id.desc(), first.c.position).limit(want)
+        rows = [tuple(r) for r in conn.execute(q)]
+        if len(rows) >= want:
+            return rows
+    q = select(*cols).where(comments.c.position.is_not(None), *(_contains(conn, comments.c.text, t) for t in terms))
+    if afilters:
+        q = q.join_from(comments, articles, articles.c.id == comments.c.article_id).where(*afilters)
+    if min_up:
+        q = q.where(comments.c.up >= min_up)
+    params = {}
+    if match:
+        # the index's candidates, and the rows above the watermark (not indexed yet) by scan
+        from matome.store import fts
+
+        indexed = select(text("rowid")).select_from(text("comments_grams")).where(text("comments_grams MATCH :m"))
+        tail = select(comments.c.id).where(comments.c.id > fts.watermark(conn, fts.COMMENTS))
+        q = q.where(comments.c.id.in_(indexed.union_all(tail)))
+        params["m"] = match
+    return [tuple(r) for r in conn.execute(q.order_by(*order).limit(want), params)]
+
+
+def _article_hits(conn: Connection, kind: str, terms: list[str], afilters: list, want: int) -> list[tuple]:
+    """(article id, text) of the best ``want`` hits in one article field."""
+    col = articles.c[_ARTICLE_COLUMNS[kind]]
+    q = select(articles.c.id, col.label("text")).where(*afilters, *(_contains(conn, col, t) for t in terms))
+    params = {}
+    match = grams.match_query(terms) if conn.dialect.name == "sqlite" else None
+    if match:
+        from matome.store import fts
+
+        indexed = select(text("rowid")).select_from(text("articles_grams")).where(text("articles_grams MATCH :m"))
+        tail = select(articles.c.id).where(articles.c.id > fts.watermark(conn, fts.ARTICLES))
+        q = q.where(articles.c.id.in_(indexed.union_all(tail)))
+        params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
+    return [tuple(r) for r in conn.execute(q.order_by(articles.c.id.desc()).limit(want), params)]
 
 
 def search(
@@ -174,47 +250,16 @@ def search(
     lo, hi = _bound(since, end=False), _bound(until, end=True)
     afilters = _article_filters(lo, hi, source, article_id)
     want = offset + limit
-    sqlite = conn.dialect.name == "sqlite"
-    fts = _fts_query(terms) if sqlite else None
-    rows: list[tuple] = []  # (score, up, article_id, position, kind, text, title, down, source, published_at)
-
-    # comments: rank by ids and numbers only; texts and titles are read for the page shown
-    score = literal(10 * KIND_WEIGHT["comment"]) + _occurrences(comments.c.text, terms)
-    q = select(score.label("score"), comments.c.up, comments.c.article_id, comments.c.position, comments.c.id,
-               comments.c.down).where(comments.c.position.is_not(None))
-    if afilters:
-        q = q.join_from(comments, articles, articles.c.id == comments.c.article_id).where(*afilters)
-    if min_up:
-        q = q.where(comments.c.up >= min_up)
-    for t in terms:  # exact check (the trigram index only narrows the rows down)
-        q = q.where(_contains(conn, comments.c.text, t))
-    if fts:
-        # indexed comments through the trigram index, the not yet indexed tail by scan
-        from matome.store.fts import watermark
-
-        indexed = select(text("rowid")).select_from(text("comments_fts")).where(text("comments_fts MATCH :fts"))
-        tail = select(comments.c.id).where(comments.c.id > watermark(conn))
-        q = q.where(comments.c.id.in_(indexed.union_all(tail)))
-    q = q.order_by(text("score DESC"), comments.c.up.desc(), comments.c.article_id, comments.c.position).limit(want)
-    for r in conn.execute(q, {"fts": fts} if fts else {}):
-        rows.append((r.score, r.up, r.article_id, r.position, "comment", r.id, None, r.down, None, None))
-
-    # title, summary, body (articles carry no votes of their own here: ▲ 0)
-    if not min_up:
-        for kind, colname in _ARTICLE_COLUMNS.items():
-            col = articles.c[colname]
-            score = literal(10 * KIND_WEIGHT[kind]) + _occurrences(col, terms)
-            q = select(score.label("score"), articles.c.id, col.label("text"), articles.c.title, articles.c.source,
-                       articles.c.published_at).where(*afilters)
-            for t in terms:
-                q = q.where(_contains(conn, col, t))
-            if fts:
-                q = q.where(articles.c.id.in_(select(text("rowid")).select_from(text("articles_fts")).where(text("articles_fts MATCH :fts"))))
-            q = q.order_by(text("score DESC"), articles.c.id).limit(want)
-            for r in conn.execute(q, {"fts": fts} if fts else {}):
-                rows.append((r.score, 0, r.id, None, kind, r.text, r.title, 0, r.source, r.published_at))
-
-    rows.sort(key=lambda r: (-r[0], -r[1], r[2], -1 if r[3] is None else r[3], KIND_WEIGHT[r[4]] * -1))
+    if want == 0:
+        return []
+    rows: list[tuple] = []  # (score, up, article id, position, kind, comment id or text, down)
+    for up, aid, pos, cid, down in _comment_hits(conn, terms, afilters, article_id, min_up, want):
+        rows.append((10 * KIND_WEIGHT["comment"], up, aid, pos, "comment", cid, down))
+    if not min_up:  # articles carry no votes of their own: ▲ 0
+        for kind in _ARTICLE_COLUMNS:
+            for aid, body in _article_hits(conn, kind, terms, afilters, want):
+                rows.append((10 * KIND_WEIGHT[kind], 0, aid, None, kind, body, 0))
+    rows.sort(key=lambda r: (-r[0], -r[1], -r[2], -1 if r[3] is None else r[3]))
     page = rows[offset:want]
     comment_ids = [r[5] for r in page if r[4] == "comment"]
     texts = dict(conn.execute(select(comments.c.id, comments.c.text).where(comments.c.id.in_(comment_ids))).all()) if comment_ids else {}
@@ -225,7 +270,7 @@ def search(
         )
     } if article_ids else {}
     hits = []
-    for sc, up, aid, pos, kind, body, _title, down, _src, _pub in page:
+    for sc, up, aid, pos, kind, body, down in page:
         body = texts[body] if kind == "comment" else body
         m = meta[aid]
         hits.append(SearchHit(aid, kind, pos, m.title, snippet(body, terms), up, down, float(sc), m.source, m.published_at))

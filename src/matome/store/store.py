@@ -25,8 +25,10 @@ _PARTS = ("headline", "summary", "body", "discussion", "thread")
 ORDERS = ("latest", "most_commented", "most_divided")
 #: Attempts for one article's transaction when the database reports a transient conflict.
 RETRIES = 5
-#: SQLite: index new comments for search after this many (and at the end of every ingest).
-INDEX_BATCH = 50_000
+#: Articles per ingest transaction (each in its own savepoint), by backend.
+BATCH_ARTICLES = {"sqlite": 200, "postgresql": 50}
+#: ... and at most about this many comments per transaction.
+BATCH_COMMENTS = 20_000
 
 
 class StoreError(RuntimeError):
@@ -83,66 +85,103 @@ class Store:
         settings: Mapping[str, Any] | None = None,
         observed_at: str | None = None,
     ) -> IngestReport:
-        """Merge entries, one transaction each; a failing entry is reported, never fatal."""
+        """Merge entries; a failing entry is reported, never fatal.
+
+        Entries are written in batches (one transaction of up to ``BATCH_ARTICLES`` articles
+        or ``BATCH_COMMENTS`` comments), each article inside its own savepoint: a bad article
+        is rolled back alone and the others of its batch are kept, and an interrupted ingest
+        leaves whole articles only. The search index is brought up to date in bulk before
+        the next search (:mod:`matome.store.fts`), not here."""
         report = IngestReport()
         do_digest = digest and digest_engine.available()
-        pending = 0
+        max_articles = BATCH_ARTICLES.get(self.dialect, 50)
+        batch: list[tuple[Entry, str, str, tuple[str, str, str] | None]] = []
+        size = 0
         with self.engine.connect().execution_options(sqlite_immediate=True) as conn:
-            self._index(conn)  # what an interrupted ingest left
             for entry in entries:
                 where = entry.origin or entry.key
-                at = observed_at or utc_now()
-                status = "failed"
                 try:
                     sha1 = entry_sha1(entry)
-                    digest_row = None
-                    if do_digest and self._digest_needed(entry.key, sha1, settings):
-                        try:
-                            digest_row = digest_engine.compute(entry, settings)
-                        except Exception as e:  # the digest engine failing must not lose the entry
-                            report.digest_failures.append(_failure(where, f"digest failed: {type(e).__name__}: {e}"))
-                    for attempt in range(RETRIES):
-                        try:
-                            with conn.begin():
-                                status, aid, n_comments, n_snaps = merge_entry(
-                                    conn, entry, observed_at=at, sha1=sha1, digest_row=digest_row
-                                )
-                            break
-                        except OperationalError as e:
-                            if attempt + 1 == RETRIES or not _transient(e):
-                                raise
-                            _time.sleep(0.05 * (attempt + 1))
-                    setattr(report, status, getattr(report, status) + 1)
-                    report.comments_added += n_comments
-                    report.snapshots_added += n_snaps
-                    report.digests_computed += digest_row is not None
-                    report.article_ids.append(aid)
-                    pending += n_comments
-                except (SQLAlchemyError, ValueError, TypeError, KeyError) as e:
+                except (ValueError, TypeError, KeyError) as e:
                     report.add_failure(where, _db_message(e))
-                if pending >= INDEX_BATCH:
-                    self._index(conn)
-                    pending = 0
-                if progress is not None:
-                    progress(entry, status)
-            self._index(conn)
+                    if progress is not None:
+                        progress(entry, "failed")
+                    continue
+                digest_row = None
+                if do_digest and self._digest_needed(entry.key, sha1, settings):
+                    try:
+                        digest_row = digest_engine.compute(entry, settings)
+                    except Exception as e:  # the digest engine failing must not lose the entry
+                        report.digest_failures.append(_failure(where, f"digest failed: {type(e).__name__}: {e}"))
+                batch.append((entry, where, sha1, digest_row))
+                size += len(entry.comments)
+                if len(batch) >= max_articles or size >= BATCH_COMMENTS:
+                    self._write_batch(conn, batch, report, progress, observed_at)
+                    batch, size = [], 0
+            if batch:
+                self._write_batch(conn, batch, report, progress, observed_at)
         return report
 
-    def _index(self, conn) -> None:
-        """SQLite: index the comments not yet in the search index (one transaction)."""
-        if self.dialect != "sqlite":
-            return
-        from matome.store import fts
-
+    def _write_batch(self, conn, batch, report: IngestReport, progress: Progress | None, observed_at: str | None) -> None:
+        """One transaction for the batch, one savepoint per article; a transient conflict
+        (lock, deadlock) retries the whole batch."""
+        outcome: list[tuple[str, Any]] = []
         for attempt in range(RETRIES):
+            outcome = []
             try:
                 with conn.begin():
-                    fts.catch_up(conn)
-                return
+                    at = observed_at or utc_now()
+                    for entry, where, sha1, digest_row in batch:
+                        try:
+                            with conn.begin_nested():
+                                outcome.append(("ok", merge_entry(conn, entry, observed_at=at, sha1=sha1,
+                                                                  digest_row=digest_row)))
+                        except OperationalError as e:
+                            if _transient(e):
+                                raise
+                            outcome.append(("failed", _db_message(e)))
+                        except (SQLAlchemyError, ValueError, TypeError, KeyError) as e:
+                            outcome.append(("failed", _db_message(e)))
+                break
             except OperationalError as e:
                 if attempt + 1 == RETRIES or not _transient(e):
-                    raise
+                    outcome = [("failed", _db_message(e))] * len(batch)
+                    break
                 _time.sleep(0.05 * (attempt + 1))
+        for (entry, where, _sha1, digest_row), (kind, value) in zip(batch, outcome):
+            status = "failed"
+            if kind == "failed":
+                report.add_failure(where, value)
+            else:
+                status, aid, n_comments, n_snaps = value
+                setattr(report, status, getattr(report, status) + 1)
+                report.comments_added += n_comments
+                report.snapshots_added += n_snaps
+                report.digests_computed += digest_row is not None
+                report.article_ids.append(aid)
+            if progress is not None:
+                progress(entry, status)
+
+    def build_search_index(self) -> int:
+        """SQLite: index every row the search index does not hold yet (searches do this
+        first anyway); returns how many rows were indexed. PostgreSQL: nothing to do."""
+        if self.dialect != "sqlite":
+            return 0
+        from matome.store import fts
+
+        with self.engine.connect() as conn:
+            if not fts.behind(conn):
+                return 0
+        with self.engine.connect().execution_options(sqlite_immediate=True) as conn:
+            for attempt in range(RETRIES):
+                try:
+                    with conn.begin():
+                        return fts.catch_up(conn)
+                except OperationalError as e:
+                    if attempt + 1 == RETRIES or not _transient(e):
+                        raise
+                    _time.sleep(0.05 * (attempt + 1))
+        return 0
 
     def _digest_needed(self, key: str, sha1: str, settings) -> bool:
         with self.engine.connect() as conn:  # a plain read: no write lock
@@ -309,8 +348,22 @@ class Store:
             return [VotePoint(*r) for r in conn.execute(q)]
 
     def search(self, query: str, **filters) -> list[SearchHit]:
+        """Hits for ``query`` (see :func:`matome.store.search.search`); on SQLite the search
+        index is first brought up to date when rows wait to be indexed."""
+        self._ensure_index()
         with self.engine.connect() as conn:
             return _search(conn, query, **filters)
+
+    def _ensure_index(self) -> None:
+        if self.dialect != "sqlite":
+            return
+        try:
+            self.build_search_index()
+        except OperationalError as e:
+            # a read-only file or a writer holding the lock too long: search still works,
+            # scanning the rows above the watermark
+            if not _transient(e) and "readonly" not in str(e.orig).lower().replace("-", ""):
+                raise
 
     def close(self) -> None:
         self.engine.dispose()

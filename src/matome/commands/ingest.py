@@ -24,6 +24,7 @@ from matome.store import IngestReport, Store, StoreError, StoreURLError, open_st
 DB_HELP = "The archive: a SQLAlchemy URL (sqlite:///…, postgresql://…) or a file path [env MATOME_DB; default ./matome.db]."
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
+PAGE_SUFFIXES = (".html", ".htm")
 
 
 def open_for_command(db: str | None) -> Store:
@@ -77,10 +78,25 @@ def _comments_entry(path: Path) -> tuple[list[Entry], list[str]]:
     return [replace(entry, **parts, origin=f"{path}:1")], errors
 
 
+def page_entries(arg: str, *, allow_private: bool = False) -> tuple[list[Entry], list[str]]:
+    """The article of a URL (fetched safely) or a saved .html page, through matome.io.sources."""
+    from matome.io.sources import SourceError, load_entries
+
+    try:
+        result = load_entries(arg, allow_private=allow_private)
+    except SourceError as e:
+        return [], [f"{arg}: {e}"]
+    for w in result.warnings:
+        warn(w)
+    return list(result.entries), []
+
+
 def read_source(path: Path) -> tuple[list[Entry], list[str]]:
     """Entries of one file, and the errors of its bad entries ("file:line: message")."""
     name = path.name.lower()
     try:
+        if name.endswith(PAGE_SUFFIXES):
+            return page_entries(str(path))
         if name.endswith(TABLE_SUFFIXES):
             return _comments_entry(path)
         data = path.read_bytes()
@@ -101,27 +117,45 @@ def read_source(path: Path) -> tuple[list[Entry], list[str]]:
 
 
 def expand(paths: list[str]) -> list[Path]:
+    from matome.io.sources import is_url
+
     files: list[Path] = []
     for p in paths:
+        if is_url(p):
+            continue
         if not Path(p).exists():
             fail(f"{p}: no such file or directory")
         files += archive_files(p)
     return files
 
 
+def _add(report: IngestReport, errors: list[str]) -> None:
+    for e in errors:
+        report.add_failure(e.split(": ", 1)[0], e.split(": ", 1)[1] if ": " in e else e)
+
+
 def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bool, settings=None,
-                 show_progress: bool = True) -> IngestReport:
+                 show_progress: bool = True, allow_private: bool = False) -> IngestReport:
+    from matome.io.sources import is_url
+
     files = expand(paths)
-    total = sum(f.stat().st_size for f in files) or 1
     report = IngestReport()
+    for url in [p for p in paths if is_url(p)]:
+        if show_progress:
+            err_console.print(f"取得中 {url}", markup=False, highlight=False)
+        entries, errors = page_entries(url, allow_private=allow_private)
+        _add(report, errors)
+        if errors and not keep_going:
+            return report
+        report.merge(store.ingest_entries(entries, digest=digest, settings=settings))
+    total = sum(f.stat().st_size for f in files) or 1
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("bytes"),
                TimeElapsedColumn()]
     with Progress(*columns, console=err_console, transient=True, disable=not show_progress) as bar:
         task = bar.add_task("取り込み中", total=total)
         for f in files:
             entries, errors = read_source(f)
-            for e in errors:
-                report.add_failure(e.split(": ", 1)[0], e.split(": ", 1)[1] if ": " in e else e)
+            _add(report, errors)
             if errors and not keep_going:
                 break
             size = f.stat().st_size
@@ -142,18 +176,20 @@ def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bo
 def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest(
-        paths: list[str] = typer.Argument(..., help="Archive files or directories, entry .jsonl files, comment tables (.csv/.tsv/.jsonl/.xlsx)."),
+        paths: list[str] = typer.Argument(..., help="Archive files or directories, entry .jsonl files, comment tables (.csv/.tsv/.jsonl/.xlsx), saved .html pages or article URLs."),
         db: str = typer.Option(None, "--db", help=DB_HELP),
         no_digest: bool = typer.Option(False, "--no-digest", help="Do not compute digests (faster)."),
         keep_going: bool = typer.Option(True, "--keep-going/--stop-on-error",
                                         help="Skip bad entries and import the rest (default), or stop at the first bad one."),
         settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
+        allow_private: bool = typer.Option(False, "--allow-private", help="Allow fetching URLs on loopback/private addresses."),
     ) -> None:
         """Add articles to the archive, merging re-fetched ones (new comments, vote snapshots)."""
         parsed = parse_settings(settings)
         store = open_for_command(db)
         try:
-            report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed)
+            report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed,
+                                  allow_private=allow_private)
         finally:
             store.close()
         for f in report.failed:

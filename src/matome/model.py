@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 
 JST = timezone(timedelta(hours=9), "JST")
 
-#: What the seed archive has after the last comment: spacer lines and an image placeholder.
+#: What the seed archive has after the last comment: spacer lines and the IMAGE marker.
 DEFAULT_TRAILER = "\u00a0\n\n\u00a0\n\u00a0\n\nIMAGE"
 
 #: Comments per page of the source site; a spacer line marks each page boundary.

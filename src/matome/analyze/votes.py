@@ -126,8 +126,12 @@ def label(up: int, down: int, thread: ThreadVotes) -> str:
     total = up + down
     if total < thread.low_signal_below:
         return "low-signal"
-    support = up / total
-    if DIVISIVE_LOW <= support <= DIVISIVE_HIGH:
+    return _stance(up, total)
+
+
+def _stance(up: int, total: int) -> str:
+    """``divisive``, ``consensus`` or ``mixed`` for ``up`` of ``total`` > 0 votes."""
+    if DIVISIVE_LOW <= up / total <= DIVISIVE_HIGH:
         return "divisive"
     if wilson_lower(up, total) >= CONSENSUS_WILSON:
         return "consensus"
@@ -188,12 +192,7 @@ def group_kind(
         return "vocal-minority"
     if compare and up_share >= fair and up_share >= REPRESENTATION_FACTOR * comment_share:
         return "silent-majority"
-    support = up / total
-    if DIVISIVE_LOW <= support <= DIVISIVE_HIGH:
-        return "divisive"
-    if wilson_lower(up, total) >= CONSENSUS_WILSON:
-        return "consensus"
-    return "mixed"
+    return _stance(up, total)
 
 
 def group_votes(

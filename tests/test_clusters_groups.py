@@ -11,7 +11,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from matome.analyze.clusters import Clustering, cluster, n_groups, near_duplicates
+from matome.analyze.clusters import Clustering, cluster, near_duplicates
+from matome.analyze.labels import MAX_LABEL_CHARS, NO_TEXT_LABEL, OTHER_LABEL, is_statement, is_stop_phrase
+from matome.analyze.partition import n_groups
+from matome.ja.tokens import tokenize
 from matome.analyze.vectors import embed
 from matome.ja.normalize import normalize
 
@@ -125,22 +128,76 @@ def test_planted_topics_with_e5_vectors_are_separated():
     assert purity(c.top_groups, gold) >= 0.7
 
 
-def test_labels_are_japanese_phrases_from_the_members():
-    texts, _ = planted()
+def test_labels_are_verbatim_statements_with_their_source():
+    texts, _ = planted(repeat=6)
     c = cluster(texts)
-    seen = set()
     for g in c.groups:
         text = "\n".join(normalize(texts[i]) for i in g.members)
-        assert g.key_phrases
+        assert g.key_phrases or g.other
         for ph in g.key_phrases:
             assert ph in text, (ph, g.label)
-        parts = [g.label] if g.label in text else g.label.split("・")
-        for part in parts:
-            assert part in text, (g.label, part)
-        # Japanese, not English words or lemma lists
+        if g.other:
+            assert g.label == OTHER_LABEL and g.label_index is None
+            continue
+        if g.label_index is None:  # a fine group whose every clause already names another group
+            assert g.level == 1 and g.label.startswith(NO_TEXT_LABEL)
+            continue
+        # a clause a member wrote, at the recorded place, short, Japanese, not a stop phrase
+        assert g.label_index in g.members, g
+        assert texts[g.label_index][g.label_start : g.label_start + len(g.label)] == g.label
+        assert 0 < len(g.label) <= MAX_LABEL_CHARS
         assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in g.label)
-        assert g.label not in seen
-        seen.add(g.label)
+        assert not is_stop_phrase(g.label)
+    # the groups a reader sees first are all named by what their members wrote
+    assert all(g.label_index is not None for g in c.top_groups if not g.other)
+
+
+def test_no_label_equals_or_contains_another():
+    for texts in (planted()[0], planted(repeat=6)[0]):
+        c = cluster(texts)
+        keys = [normalize(g.label).lower() for g in c.groups]
+        for a in range(len(keys)):
+            for b in range(len(keys)):
+                if a != b:
+                    assert keys[a] not in keys[b], (c.groups[a].label, c.groups[b].label)
+
+
+def test_labels_are_statements_not_bare_nouns():
+    texts, _ = planted(repeat=6)
+    c = cluster(texts)
+    top = [g for g in c.top_groups if not g.other]
+    statements = [g for g in top if is_statement(g.label, tokenize(normalize(g.label)))]
+    assert len(statements) >= 0.9 * len(top)
+
+
+def test_every_representative_is_nearer_its_own_group():
+    texts, _ = planted(repeat=6)
+    x = embed(texts)
+    c = cluster(texts, vectors=x)
+    rows = x / np.linalg.norm(x, axis=1, keepdims=True)
+    for level in (0, 1):
+        groups = [g for g in c.groups if g.level == level and not g.other]
+        cents = {}
+        for g in groups:
+            m = rows[list(g.members)].mean(axis=0)
+            cents[g.id] = m / np.linalg.norm(m)
+        for g in groups:
+            for r in g.representatives:
+                own = rows[r] @ cents[g.id]
+                assert all(own > rows[r] @ cents[h] for h in cents if h != g.id), (g.label, texts[r])
+
+
+def test_chatter_goes_to_an_explicit_other_group():
+    texts, gold = planted(repeat=6)
+    chatter = ["えーーー！", "ほんとそれ", "草", "わかるー", "なるほどね", "いやいや", "はい", "うーん…"]
+    noise = [f"{c}{'!' * k}" for k in range(1, 4) for c in chatter]
+    c = cluster(texts + noise)
+    other = [g for g in c.groups if g.other and g.level == 0]
+    real = [g for g in c.top_groups if not g.other]
+    # every top opinion group keeps a topic; chatter is not spread over them
+    assert purity(real, gold + [3] * len(noise)) >= 0.8
+    if other:
+        assert other[0].label == OTHER_LABEL
 
 
 def test_same_bytes_twice_and_across_processes():
@@ -230,7 +287,8 @@ def test_two_level_hierarchy_for_many_comments(method):
     check_partition(c, len(texts))
     assert c.two_level
     top, leaf = n_groups(len(texts))
-    assert len(c.top_groups) <= top and len([g for g in c.groups if g.level == 1]) > len(c.top_groups)
+    real = [g for g in c.top_groups if not g.other]
+    assert len(real) <= top and len([g for g in c.groups if g.level == 1]) > len(c.top_groups)
     for g in c.groups:
         if g.level == 1:
             assert set(g.members) <= set(c.group(g.parent).members)

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from matome.analyze import vectors as vec
-from matome.analyze.clusters import _ranks, _similar_pairs, near_duplicates, ward
+from matome.analyze.near_duplicates import _similar_pairs, near_duplicates
+from matome.analyze.partition import ward
+from matome.analyze.representatives import ranks as _ranks
 
 CORPUS = [
     "半導体の補助金に何兆円も使うなら、成果を検証してほしい。",

@@ -182,10 +182,23 @@ def check_numbers(entry, digest) -> int:
         return expect(m, pct(u / U))
 
     def on_rep(m):
-        c = quote_comment(m.group(1))
+        k = next(x for x in m.groups() if x is not None)
+        c = quote_comment(k)
         assert c.position in groups[current[0]].members
-        rep_quotes.setdefault(current[0], []).append(int(m.group(1)))
+        rep_quotes.setdefault(current[0], []).append(int(k))
         return ""
+
+    def on_minority(m):
+        g = groups[int(m.group(1))]
+        assert g.parent is None and not g.other
+        shown = [gid for gid in rep_quotes] + list(current)
+        assert g.id not in shown
+        return expect(m, len(g.members))
+
+    def on_other(m):
+        other = [g for g in groups.values() if g.other and g.parent is None]
+        assert len(other) == 1
+        return expect(m, len(other[0].members))
 
     def named(m):
         """The comment a match names: by quote, by a viewpoint's representative, by number."""
@@ -233,22 +246,26 @@ def check_numbers(entry, digest) -> int:
         (rf"このうち{N}件は、ほかのコメントとほぼ同じ内容です",
          lambda m: expect(m, sum(1 for s in digest.comments if s.duplicate_of is not None))),
         (rf"全体で▲{N}・▼{N}の評価が付き、賛同率は{P}です", lambda m: expect(m, U, D, pct(U / (U + D)))),
-        (rf"「G#(\d+)」に関する意見(?:で、|が|も同じく){N}件（全体の{P}）", on_group_head),
-        (rf"{N}件(?:すべてが|は)「G#(\d+)」に関する意見(?:です|である)", on_group_all),
-        (rf"「G#(\d+)」と「G#(\d+)」に関する意見がともに{P}で最も多く", on_tied),
-        (rf"これらのコメントには▲{N}・▼{N}が付き、賛同率は{P}です", on_group_votes),
+        (rf"「G#(\d+)」(?:という意見で、|という意見が|という意見も同じく|という声も|と考える読者が){N}件（全体の{P}）",
+         on_group_head),
+        (rf"{N}件(?:すべてが|は)「G#(\d+)」という意見(?:です|である)", on_group_all),
+        (rf"「G#(\d+)」と「G#(\d+)」という意見がともに{P}で最も多く", on_tied),
+        (rf"▲{N}・▼{N}（賛同率{P}）", on_group_votes),
         (rf"全体の▲に占める割合は{P}にとどまります", on_up_share),
         (rf"全体の▲の{P}を集めています", on_up_share),
-        (r"代表的なのは「Q#(\d+)」という声です", on_rep),
+        (r"(?:代表的なのは「Q#(\d+)」という声です|たとえば「Q#(\d+)」という書き込みがあります|「Q#(\d+)」という意見がその典型です)",
+         on_rep),
+        (rf"少数意見として、「G#(\d+)」という声も{N}件", on_minority),
+        (rf"どの意見のまとまりにも入らない{N}件", on_other),
         (rf"最も支持を集めたのは(?:「Q#(\d+)」というコメント|「G#(\d+)」の代表として先に挙げたコメント|{N}番目のコメント)"
          rf"で、▲{N}・▼{N}（賛同率{P}）", on_agreed),
         (rf"最も意見が割れたのは(?:「Q#(\d+)」|「G#(\d+)」の代表として先に挙げたコメント|{N}番目のコメント)"
          rf"で、▲{N}・▼{N}（賛同率{P}）", on_disputed),
         (rf"十分な評価が付いた{N}件のうち、同意が明確なものは{N}件、賛否が割れたものは{N}件",
          lambda m: expect(m, signal, label_counts["consensus"], label_counts["divisive"])),
-        (rf"最も多いのは「G#(\d+)」に関する意見（{P}）", on_matome_top),
+        (rf"最も多いのは「G#(\d+)」という意見（{P}）", on_matome_top),
         (rf"全体の▲の{P}もこの意見に集まっている", on_up_share),
-        (rf"最も▲を集めたのは「G#(\d+)」に関する意見（全体の▲の{P}）", on_matome_up),
+        (rf"最も▲を集めたのは「G#(\d+)」という意見（全体の▲の{P}）", on_matome_up),
         (rf"全体の賛同率は{P}で、賛否が割れたコメントは{N}件、同意が明確なコメントは{N}件",
          lambda m: expect(m, pct(U / (U + D)), label_counts["divisive"], label_counts["consensus"])),
         (rf"{N}件の意見が寄せられている", lambda m: expect(m, n_all)),

@@ -353,6 +353,9 @@ class Group:
     down_share: float  # share of all ▼ in the thread
     support: float | None  # vote-weighted support ▲/(▲+▼) of the group
     kind: str  # e.g. "consensus", "divisive", "vocal-minority", "silent-majority", "low-signal"
+    label_position: int | None = None  # the comment the label is quoted from (None: a fixed name)
+    label_start: int | None = None  # character offset of the label in that comment's text
+    other: bool = False  # その他: the comments that fit no opinion group
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from matome.model import (
 )
 
 #: Bump the number after "digest-" whenever the output for the same input changes.
-ENGINE_VERSION = f"matome-{__version__}/digest-1"
+ENGINE_VERSION = f"matome-{__version__}/digest-2"
 
 DIGEST_FORMAT = "matome.digest/1"
 
@@ -207,7 +207,7 @@ def _groups(raw_groups, positions: list[int], pairs: list[tuple[int, int]], thre
     """Model groups with vote aggregates; each level of the hierarchy is compared within itself."""
     raw = list(raw_groups)
     # a group's comments: its distinct members and their near-duplicate copies
-    members = {int(g.id): sorted([*g.members, *getattr(g, "duplicates", ())]) for g in raw}
+    members = {int(g.id): sorted([*g.members, *g.duplicates]) for g in raw}
     levels: dict[bool, list] = {True: [], False: []}
     for g in raw:
         levels[g.parent is None].append(g)
@@ -235,6 +235,9 @@ def _groups(raw_groups, positions: list[int], pairs: list[tuple[int, int]], thre
                 down_share=a.down_share,
                 support=a.support,
                 kind=a.kind,
+                label_position=None if g.label_index is None else positions[g.label_index],
+                label_start=g.label_start,
+                other=bool(g.other),
             )
         )
     return out
@@ -289,6 +292,9 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
                 "down_share": g.down_share,
                 "support": g.support,
                 "kind": g.kind,
+                "label_position": g.label_position,
+                "label_start": g.label_start,
+                "other": g.other,
             }
             for g in d.groups
         ],
@@ -356,6 +362,9 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
                 down_share=float(g["down_share"]),
                 support=_opt_float(g.get("support")),
                 kind=str(g["kind"]),
+                label_position=_opt_int(g.get("label_position")),
+                label_start=_opt_int(g.get("label_start")),
+                other=bool(g.get("other", False)),
             )
             for g in data.get("groups", [])
         )

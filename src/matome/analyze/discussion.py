@@ -1,20 +1,23 @@
-"""The discussion summary: what the readers say, in natural Japanese, in the seed's shape.
+"""The discussion summary: what the readers think, in natural Japanese, in the seed's shape.
 
 ``discussion_summary(comments, groups, stats)`` writes, deterministically and offline:
 
-1. an opening ``この議論では、…`` with the number of comments, the main themes (the labels of
-   the largest opinion groups) and the thread's ▲/▼ totals;
-2. a paragraph per main viewpoint (the largest top-level groups): its size (件数と割合), its
-   support (▲/▼ and 賛同率), what its votes say (consensus, divisive, vocal minority, silent
-   majority …) and a short verbatim quote of its representative comment in 「」;
-3. a paragraph on where readers are united and where split: the most agreed and the most
-   disputed comment, and how many comments fall under each label;
-4. the ``[まとめ]`` headline and one more paragraph.
+1. an opening ``この議論では、…`` with the number of comments, near-copies, the thread's ▲/▼
+   totals and how many comments fit no opinion group (その他);
+2. a paragraph per main opinion (the largest top-level groups, その他 excluded), named by its
+   statement label (a clause a member wrote): its size, its ▲/▼ and what they say by the stance
+   rule of ``votes.group_stance`` (common ground, split, opposed, leaning, too few votes), and a
+   short verbatim quote of a representative comment;
+3. where readers agree and where they split (the opinions on common ground and those split,
+   by the same rule), the minority view, and the most agreed and most disputed comment;
+4. the ``[まとめ]`` headline (the main opinion and the main split or common ground) and one more
+   paragraph.
 
-Every number is computed here from the comments, groups and statistics passed in (the rules
-are in ``docs/digest.md``). Every quote is a whole sentence, or a run of consecutive
-sentences on one line, of a comment (``matome.ja.sentences``), recorded as a
-:class:`~matome.model.Quote` with the comment's position and the character offset.
+Sentence frames vary (``_Frames``): no frame is used more than twice in one summary. Every
+number is computed here from the comments, groups and statistics passed in (the rules are in
+``docs/digest.md``). Every quote is a whole sentence, or a run of consecutive sentences on one
+line, of a comment (``matome.ja.sentences``), recorded as a :class:`~matome.model.Quote` with
+the comment's position and the character offset.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Sequence
 
 from matome.analyze import votes as v
 from matome.model import Comment, CommentStat, Group, Quote
+from matome.wording import count, pct, votes_text
 
 #: At most this many viewpoint paragraphs.
 MAX_VIEWPOINTS = 4
@@ -37,7 +41,7 @@ MIN_QUOTE_CHARS = 6
 #: Sentences shorter than this are extended by the next sentence on the same line.
 SHORT_SENTENCE = 20
 #: Labels longer than this are cut at a "・" boundary (or used as they are).
-MAX_LABEL_CHARS = 24
+MAX_LABEL_CHARS = 32
 
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _NON_TEXT_RE = re.compile(r"[\s\W_]+")
@@ -52,25 +56,6 @@ class DiscussionText:
     matome_headline: str
     matome_paragraphs: tuple[str, ...]
     quotes: tuple[Quote, ...]
-
-
-# ---------------------------------------------------------------------------------------
-# numbers as written
-
-
-def pct(x: float) -> str:
-    """A share as a whole percentage, rounded half up; ``1%未満`` for a small non-zero share."""
-    if 0 < x < 0.005:
-        return "1%未満"
-    return f"{int(x * 100 + 0.5)}%"
-
-
-def count(n: int) -> str:
-    return f"{n:,}"
-
-
-def votes_text(up: int, down: int) -> str:
-    return f"▲{count(up)}・▼{count(down)}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -159,8 +144,8 @@ def clean_label(group: Group) -> str:
 
 
 def main_groups(groups: Sequence[Group], n_comments: int, limit: int = MAX_VIEWPOINTS) -> list[Group]:
-    """The largest top-level groups (at least 2 members unless the thread is tiny)."""
-    top = [g for g in groups if g.parent is None] or list(groups)
+    """The largest top-level groups, その他 excluded (at least 2 members unless the thread is tiny)."""
+    top = [g for g in groups if g.parent is None and not g.other] or [g for g in groups if not g.other]
     min_size = 1 if n_comments <= 3 else 2
     top = [g for g in top if len(g.members) >= min_size]
     top.sort(key=lambda g: (-len(g.members), g.id))
@@ -179,6 +164,47 @@ def _theme_list(labels: Sequence[str]) -> str:
 # the text
 
 
+class _Frames:
+    """Sentence frames with variants: each call takes the least-used variant of a frame, so no
+    variant appears more than twice while a frame has enough of them."""
+
+    def __init__(self) -> None:
+        self.used: dict[tuple[str, int], int] = {}
+
+    def pick(self, name: str, variants: Sequence[str], **slots: str) -> str:
+        k = min(range(len(variants)), key=lambda i: (self.used.get((name, i), 0), i))
+        self.used[(name, k)] = self.used.get((name, k), 0) + 1
+        return variants[k].format(**slots)
+
+
+#: Votes of a group, by stance (two wordings each).
+_STANCE_FRAMES = {
+    "common-ground": (
+        "{votes}（賛同率{p}）と、多くの読者が同意しています。",
+        "評価は{votes}（賛同率{p}）で、読者の支持がはっきりしています。",
+    ),
+    "split": (
+        "評価は{votes}（賛同率{p}）で、賛否が割れています。",
+        "{votes}（賛同率{p}）と、読者の受け止めは二分されています。",
+    ),
+    "opposed": (
+        "{votes}（賛同率{p}）と、反対の評価のほうが多く付いています。",
+        "評価は{votes}（賛同率{p}）で、否定的な受け止めが目立ちます。",
+    ),
+    "leaning": (
+        "評価は{votes}（賛同率{p}）で、賛同がやや多いものの合意とまでは言えません。",
+        "{votes}（賛同率{p}）と、おおむね好意的に受け止められています。",
+    ),
+    "low-signal": (
+        "評価は{votes}（賛同率{p}）とまだ少なく、支持の傾向ははっきりしません。",
+        "付いた評価は{votes}（賛同率{p}）だけで、読者の反応はまだ読み取れません。",
+    ),
+}
+_NO_VOTES = ("これらのコメントにはまだ▲・▼の評価が付いていません。", "この意見にはまだ▲・▼の評価がありません。")
+_QUOTE_FRAMES = ("代表的なのは「{q}」という声です。", "たとえば「{q}」という書き込みがあります。",
+                 "「{q}」という意見がその典型です。")
+
+
 class _Writer:
     def __init__(
         self, comments: Sequence[Comment], groups: Sequence[Group], stats: Sequence[CommentStat], quote_chars: int
@@ -192,6 +218,7 @@ class _Writer:
         self.quotes: list[Quote] = []
         self.represents: dict[int, str] = {}  # position -> label of the viewpoint it was quoted for
         self._quote_cache: dict[int, Quote | None] = {}
+        self.frames = _Frames()
         votes = [(c.votes.up, c.votes.down) for c in self.comments]
         self.thread = v.thread_votes(votes)
 
@@ -206,18 +233,16 @@ class _Writer:
         return self._quote_cache[position]
 
     def group_quote(self, g: Group) -> Quote | None:
-        """The quote of the first representative that has one, else of the best-supported member."""
-        for p in g.representatives:
-            q = self.quote(p)
-            if q is not None:
-                return q
+        """The quote of the first representative that has one and does not merely repeat the
+        label, else of the best-supported member."""
+        label = _norm(g.label)
         rest = sorted(
             (p for p in g.members if p not in g.representatives),
             key=lambda p: (-(self.stats[p].wilson if p in self.stats else 0.0), p),
         )
-        for p in rest[:50]:
+        for p in [*g.representatives, *rest[:50]]:
             q = self.quote(p)
-            if q is not None:
+            if q is not None and _norm(q.text).rstrip("。！？!?") != label.rstrip("。！？!?"):
                 return q
         return None
 
@@ -225,27 +250,30 @@ class _Writer:
         self.quotes.append(q)
         return _quoted(q.text)
 
+    def other_group(self) -> Group | None:
+        return next((g for g in self.groups if g.other and g.parent is None), None)
+
     # -- the paragraphs ---------------------------------------------------------------
 
-    def opening(self, themes: list[str]) -> str:
+    def opening(self) -> str:
         n = len(self.comments)
         t = self.thread
         if n == 0:
             return "この議論では、まだコメントが寄せられていません。"
-        if themes and len(self.groups) > 1:
-            first = f"この議論では、{count(n)}件のコメントが寄せられ、主に{_theme_list(themes)}をめぐって意見が交わされています。"
-        elif themes:
-            first = f"この議論では、{count(n)}件のコメントが寄せられ、{_theme_list(themes)}について意見が述べられています。"
-        else:
-            first = f"この議論では、{count(n)}件のコメントが寄せられています。"
+        first = f"この議論では、{count(n)}件のコメントが寄せられています。"
         dups = sum(1 for s in self.stats.values() if s.duplicate_of is not None)
         if dups and dups == n - 1:
             first += "すべてのコメントがほぼ同じ内容です。"
         elif dups:
             first += f"このうち{count(dups)}件は、ほかのコメントとほぼ同じ内容です。"
         if t.total == 0:
-            return first + "コメントにはまだ▲・▼の評価が付いていません。"
-        return first + f"全体で{votes_text(t.up, t.down)}の評価が付き、賛同率は{pct(t.up / t.total)}です。"
+            first += "コメントにはまだ▲・▼の評価が付いていません。"
+        else:
+            first += f"全体で{votes_text(t.up, t.down)}の評価が付き、賛同率は{pct(t.up / t.total)}です。"
+        other = self.other_group()
+        if other is not None and other.members:
+            first += f"どの意見のまとまりにも入らない{count(len(other.members))}件は「その他」としました。"
+        return first
 
     def viewpoint(self, rank: int, g: Group, single: bool = False, tied: bool = False) -> str:
         """``tied``: the two largest groups have the same size (no "most" to name)."""
@@ -253,59 +281,69 @@ class _Writer:
         n = len(g.members)
         share = pct(n / len(self.comments))
         if single and n == len(self.comments):
-            head = f"{count(n)}件{'すべてが' if n > 1 else 'は'}「{label}」に関する意見です。"
+            head = f"{count(n)}件{'すべてが' if n > 1 else 'は'}「{label}」という意見です。"
         elif single:
-            head = f"コメントの中心は「{label}」に関する意見で、{count(n)}件（全体の{share}）です。"
+            head = f"コメントの中心は「{label}」という意見で、{count(n)}件（全体の{share}）です。"
         elif rank == 0 and tied:
-            head = f"まず「{label}」に関する意見が{count(n)}件（全体の{share}）あります。"
+            head = f"まず「{label}」という意見が{count(n)}件（全体の{share}）あります。"
         elif rank == 0:
-            head = f"最も多いのは「{label}」に関する意見で、{count(n)}件（全体の{share}）です。"
+            head = f"最も多いのは「{label}」という意見で、{count(n)}件（全体の{share}）です。"
         elif rank == 1 and tied:
-            head = f"「{label}」に関する意見も同じく{count(n)}件（全体の{share}）です。"
+            head = f"「{label}」という意見も同じく{count(n)}件（全体の{share}）です。"
         elif rank == 1:
-            head = f"次に多いのは「{label}」に関する意見で、{count(n)}件（全体の{share}）です。"
+            head = f"次に多いのは「{label}」という意見で、{count(n)}件（全体の{share}）です。"
+        elif rank == 2:
+            head = f"「{label}」という声も{count(n)}件（全体の{share}）寄せられています。"
         else:
-            lead = "このほか、" if rank == 2 else "さらに、"
-            head = f"{lead}「{label}」に関する意見が{count(n)}件（全体の{share}）あります。"
+            head = f"さらに、「{label}」と考える読者が{count(n)}件（全体の{share}）います。"
         total = g.up + g.down
         if self.thread.total == 0:
             body = ""  # the opening already says that no comment has a vote
         elif total == 0:
-            body = "これらのコメントにはまだ▲・▼の評価が付いていません。"
+            body = self.frames.pick("novotes", _NO_VOTES)
         else:
-            body = f"これらのコメントには{votes_text(g.up, g.down)}が付き、賛同率は{pct(g.up / total)}です。"
+            stance = v.group_stance(g.up, g.down)
+            body = self.frames.pick(stance, _STANCE_FRAMES[stance], votes=votes_text(g.up, g.down), p=pct(g.up / total))
             body += self._kind_sentence(g)
         q = self.group_quote(g)
         if q is not None:
-            body += f"代表的なのは{self.use(q)}という声です。"
+            body += self.frames.pick("quote", _QUOTE_FRAMES, q=self.use(q)[1:-1])
             self.represents[q.position] = label
         return head + body
 
     def _kind_sentence(self, g: Group) -> str:
         if g.kind == "vocal-minority":
-            return f"コメント数の割に支持は広がっておらず、全体の▲に占める割合は{pct(g.up_share)}にとどまります。"
+            return f"コメント数の割に、全体の▲に占める割合は{pct(g.up_share)}にとどまります。"
         if g.kind == "silent-majority":
             return f"コメント数は多くないものの、全体の▲の{pct(g.up_share)}を集めています。"
-        if g.kind == "divisive":
-            return "賛否が拮抗しています。"
-        if g.kind == "consensus":
-            return "多くの読者が同意しています。"
-        if g.kind == "low-signal":
-            return "評価の数が少なく、支持の傾向ははっきりしません。"
-        support = g.up / (g.up + g.down)
-        if support < v.DIVISIVE_LOW:
-            return "反対の評価のほうが多く付いています。"
-        return "賛同がやや多いものの、はっきりした合意とまでは言えません。"
+        return ""
 
-    def agreement(self) -> str | None:
-        """Most agreed and most disputed comments, and the label counts."""
+    def agreement(self, mains: list[Group]) -> str | None:
+        """Where readers agree and where they split (by the stance rule), the minority view,
+        and the most agreed and most disputed comments."""
         if not self.comments:
             return None
+        parts: list[str] = []
+        if self.thread.total and len(mains) > 1:
+            stance = {g.id: v.group_stance(g.up, g.down) for g in mains}
+            common = [clean_label(g) for g in mains if stance[g.id] == "common-ground"]
+            split = [clean_label(g) for g in mains if stance[g.id] == "split"]
+            if common:
+                parts.append(f"読者の多くが同意しているのは{_theme_list(common)}という意見です。")
+            if split:
+                parts.append(f"{'一方、' if common else ''}{_theme_list(split)}については賛否が分かれています。")
+            if not common and not split:
+                parts.append("どの意見にも、はっきりした合意や賛否の対立は見られません。")
+        minority = self._minority(mains)
+        if minority is not None:
+            parts.append(
+                f"少数意見として、「{clean_label(minority)}」という声も{count(len(minority.members))}件あります。"
+            )
         if self.thread.total == 0:
-            return "▲・▼の評価がまだないため、特に支持されたコメントや賛否の割れたコメントは挙げられません。"
+            parts.append("▲・▼の評価がまだないため、特に支持されたコメントや賛否の割れたコメントは挙げられません。")
+            return "".join(parts)
         order = [c.position for c in self.comments]
         vs = [self._vote_stat(p) for p in order]
-        parts: list[str] = []
         best = v.most_agreed(vs)
         if best is not None:
             p = order[best]
@@ -331,6 +369,12 @@ class _Writer:
             parts.append("ただし、どのコメントも評価の数が少なく、はっきりした傾向は読み取れません。")
         return "".join(parts)
 
+    def _minority(self, mains: list[Group]) -> Group | None:
+        """The largest top-level opinion not shown as a main one (その他 excluded)."""
+        shown = {g.id for g in mains}
+        rest = [g for g in main_groups(self.groups, len(self.comments), limit=len(self.groups)) if g.id not in shown]
+        return rest[0] if rest else None
+
     def _refer(self, position: int, suffix: str) -> str:
         """A comment named in the agreement paragraph: the viewpoint it already stood for, its
         quote, or its number when it has no quotable sentence."""
@@ -352,58 +396,70 @@ class _Writer:
         every = main_groups(self.groups, len(self.comments), limit=len(self.groups))
         return max(every, key=lambda g: (g.up, -g.id))
 
+    def headline(self, mains: list[Group]) -> str:
+        """The main opinion and the main split (or common ground), as one sentence."""
+        g0 = mains[0]
+        first = clean_label(g0)
+        if self.thread.total == 0:
+            return f"「{first}」という意見が最も多く、評価はまだ付いていない。"
+        stance = {g.id: v.group_stance(g.up, g.down) for g in mains}
+        split = next((g for g in mains if stance[g.id] == "split"), None)
+        common = next((g for g in mains if stance[g.id] == "common-ground"), None)
+        if split is not None and split.id == g0.id:
+            return f"最も多い「{first}」という意見をめぐり、読者の賛否は割れている。"
+        if split is not None:
+            return f"「{first}」という意見が最も多く、「{clean_label(split)}」をめぐっては賛否が割れている。"
+        if common is not None and common.id == g0.id:
+            return f"「{first}」という意見が最も多く、読者の多くも同意している。"
+        if common is not None:
+            return f"「{first}」という意見が最も多く、「{clean_label(common)}」には幅広い賛同が集まっている。"
+        if stance[g0.id] == "opposed":
+            return f"「{first}」という意見が最も多いが、反対の評価のほうが多く付いている。"
+        return f"「{first}」という意見が最も多く、読者の評価はさまざまである。"
+
     def matome(self, mains: list[Group]) -> tuple[str, tuple[str, ...]]:
         n = len(self.comments)
         if n == 0:
             return (
                 "読者のコメントはまだ寄せられていない。",
-                ("コメントが集まれば、主な論点とそれぞれへの▲・▼の評価をここにまとめる。",),
+                ("コメントが集まれば、主な意見とそれぞれへの▲・▼の評価をここにまとめる。",),
             )
-        labels = [clean_label(g) for g in mains[:2]]
-        topic = "や".join(_quoted(x) for x in labels) + "をめぐり、" if labels else ""
         t = self.thread
         vs = [self._vote_stat(c.position) for c in self.comments]
         signal = [s for s in vs if s.label != "low-signal"]
         divisive = sum(1 for s in signal if s.label == "divisive")
         consensus = sum(1 for s in signal if s.label == "consensus")
-        if t.total == 0:
-            state = f"{count(n)}件の意見が寄せられているが、評価はまだ付いていない。"
-        elif n < 3:
-            state = f"{count(n)}件の意見が寄せられている。"
-        elif not signal:
-            state = f"{count(n)}件の意見が寄せられているが、評価の数はまだ少ない。"
-        elif divisive * 5 >= len(signal) * 2:
-            state = "読者の賛否は大きく分かれている。"
-        elif consensus * 2 >= len(signal):
-            state = "多くの読者の賛同を集める意見が目立つ。"
+        if mains:
+            headline = self.headline(mains)
+        elif t.total == 0:
+            headline = f"{count(n)}件の意見が寄せられているが、評価はまだ付いていない。"
         else:
-            state = "さまざまな意見が寄せられている。"
-        headline = topic + state
+            headline = f"{count(n)}件の意見が寄せられている。"
         parts: list[str] = []
         tied = len(mains) > 1 and len(mains[0].members) == len(mains[1].members)
         if len(mains) == 1 and len(mains[0].members) == n:
-            parts.append(f"{count(n)}件{'すべてが' if n > 1 else 'は'}「{clean_label(mains[0])}」に関する意見である。")
+            parts.append(f"{count(n)}件{'すべてが' if n > 1 else 'は'}「{clean_label(mains[0])}」という意見である。")
         elif tied:
             g0, g1 = mains[0], mains[1]
             top_up = self._most_up()
             parts.append(
-                f"「{clean_label(g0)}」と「{clean_label(g1)}」に関する意見がともに{pct(len(g0.members) / n)}で最も多く"
+                f"「{clean_label(g0)}」と「{clean_label(g1)}」という意見がともに{pct(len(g0.members) / n)}で最も多く"
                 + (
-                    f"、最も▲を集めたのは「{clean_label(top_up)}」に関する意見（全体の▲の{pct(top_up.up_share)}）である。"
+                    f"、最も▲を集めたのは「{clean_label(top_up)}」という意見（全体の▲の{pct(top_up.up_share)}）である。"
                     if t.up
                     else "、どちらにもまだ▲は付いていない。"
                 )
             )
         elif mains:
             g0 = mains[0]
-            parts.append(f"最も多いのは「{clean_label(g0)}」に関する意見（{pct(len(g0.members) / n)}）")
+            parts.append(f"最も多いのは「{clean_label(g0)}」という意見（{pct(len(g0.members) / n)}）")
             if t.up:
                 top_up = self._most_up()
                 if top_up.id == g0.id:
                     parts[-1] += f"で、全体の▲の{pct(g0.up_share)}もこの意見に集まっている。"
                 else:
                     parts[-1] += (
-                        f"だが、最も▲を集めたのは「{clean_label(top_up)}」に関する意見"
+                        f"だが、最も▲を集めたのは「{clean_label(top_up)}」という意見"
                         f"（全体の▲の{pct(top_up.up_share)}）である。"
                     )
             else:
@@ -433,13 +489,12 @@ def discussion_summary(
     """
     w = _Writer(comments, groups, stats, quote_chars)
     mains = main_groups(w.groups, len(w.comments), max_viewpoints)
-    themes = [clean_label(g) for g in mains[:MAX_THEMES]]
-    paragraphs = [w.opening(themes)]
-    if len(mains) > 1 or (mains and len(w.comments) > 0):
+    paragraphs = [w.opening()]
+    if mains and w.comments:
         tied = len(mains) > 1 and len(mains[0].members) == len(mains[1].members)
         for rank, g in enumerate(mains):
             paragraphs.append(w.viewpoint(rank, g, single=len(mains) == 1, tied=tied))
-    agreement = w.agreement()
+    agreement = w.agreement(mains)
     if agreement:
         paragraphs.append(agreement)
     headline, matome_paragraphs = w.matome(mains)

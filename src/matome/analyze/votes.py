@@ -250,3 +250,32 @@ def most_disputed(stats: Iterable[VoteStat]) -> int | None:
         if best is None or key > best[0]:
             best = (key, i)
     return None if best is None else best[1]
+
+
+#: Group stances (Jigsaw sensemaking's rule on a group's pooled votes): at least
+#: ``STANCE_MIN_VOTES`` votes, smoothed agree rate (▲ + 1) / (▲ + ▼ + 2) at least
+#: ``COMMON_GROUND`` is common ground, between ``SPLIT_LOW`` and ``SPLIT_HIGH`` a split, below
+#: ``SPLIT_LOW`` opposed, and between ``SPLIT_HIGH`` and ``COMMON_GROUND`` leaning.
+STANCE_MIN_VOTES = 20
+COMMON_GROUND = 0.7
+SPLIT_LOW = 0.4
+SPLIT_HIGH = 0.6
+STANCES = ("common-ground", "split", "opposed", "leaning", "low-signal")
+
+
+def smoothed_agree(up: int, down: int) -> float:
+    return (up + 1) / (up + down + 2)
+
+
+def group_stance(up: int, down: int) -> str:
+    """``common-ground``, ``split``, ``opposed``, ``leaning`` or ``low-signal`` (see above)."""
+    if up + down < STANCE_MIN_VOTES:
+        return "low-signal"
+    a = smoothed_agree(up, down)
+    if a >= COMMON_GROUND:
+        return "common-ground"
+    if SPLIT_LOW <= a <= SPLIT_HIGH:
+        return "split"
+    if a < SPLIT_LOW:
+        return "opposed"
+    return "leaning"

@@ -1,0 +1,286 @@
+"""Blind reading tests of opinion groups (DESIGN §4): can a reader tell the groups apart?
+
+    .venv/bin/python bench/reading.py build [--items 16] [--datasets pubcom,girlschannel,yahoo2020]
+    .venv/bin/python bench/reading.py score
+
+``build`` groups three real threads of ../shared/eval with each method, then writes, for every
+(thread, method) pair, one items file ``bench/out/reading/items/R<n>.md`` with two tests, and
+the answer key to ``bench/out/reading/key.json`` (a separate file the readers never see; the
+items file names neither the method nor the thread's source):
+
+* odd one out: 5 comments of one group and 1 of another, shuffled; the reader names the odd
+  one (chance 1/6);
+* label match: the labels of the K largest groups (K ≤ 8) and ``ceil(16 / K)`` comments of
+  each, shuffled; the reader gives each comment a label (chance 1/K).
+
+Methods: ``matome`` (the top-level groups and labels of ``matome digest``, その他 excluded),
+``bertopic`` (a BERTopic-style baseline: TF-IDF+SVD vectors, UMAP 5-D + HDBSCAN, outliers
+excluded as BERTopic's topic -1, labels = the top c-TF-IDF words joined by ・), and on pubcom
+``gold`` (the ministry's own grouping and titles: the ceiling). Everything is seeded: the same
+data gives the same items and key.
+
+Readers answer in ``bench/out/reading/answers/R<n>.json``:
+``{"odd_one_out": {"1": 4, ...}, "label_match": {"1": "C", ...}}``. ``score`` compares the
+answers with the key and writes ``bench/results/reading.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+import warnings
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import jsonl, require_eval  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out" / "reading"
+RESULTS = ROOT / "bench" / "results" / "reading.md"
+DATASETS = ("pubcom", "girlschannel", "yahoo2020")
+SHOWN_CHARS = 220
+MAX_LABELS = 8
+
+
+# ---------------------------------------------------------------------------------------
+# data
+
+
+def load(name: str) -> tuple[list[str], list[int], list[int], list[int] | None, dict[int, str]]:
+    """texts, ▲, ▼, gold groups (or None) and gold titles of one evaluation thread."""
+    ev = require_eval()
+    if name == "pubcom":
+        rows = jsonl(ev / "pubcom_kankyou_2025" / "kankyou_pubcom_labeled.jsonl")
+        gold = [int(r["gold_cluster"]) for r in rows]
+        titles = {int(r["gold_cluster"]): r["gold_cluster_title"] for r in rows}
+        return [r["comment"] for r in rows], [0] * len(rows), [0] * len(rows), gold, titles
+    if name == "girlschannel":
+        rows = [r for r in jsonl(ev / "girlschannel_votes" / "topic_5477357.jsonl") if not r.get("reply_listed_under")]
+        return [r["text"] for r in rows], [int(r["plus"]) for r in rows], [int(r["minus"]) for r in rows], None, {}
+    if name == "yahoo2020":
+        rows = [r for r in jsonl(ev / "yahoo_comments_votes_2020" / "comments.jsonl") if not r.get("is_reply_row")]
+        return ([r["comment"] for r in rows], [int(r["agree_good"]) for r in rows],
+                [int(r["disagree_bad"]) for r in rows], None, {})
+    raise SystemExit(f"unknown dataset {name!r}")
+
+
+# ---------------------------------------------------------------------------------------
+# groupings: {group id: (label, [comment indices])}, largest first
+
+
+def by_matome(texts, up, down) -> dict[int, tuple[str, list[int]]]:
+    from matome.analyze.digest import digest_entry
+    from matome.analyze.discussion import clean_label
+    from matome.io.tabular import entry_from_comments
+    from matome.model import Comment, Votes
+
+    entry = entry_from_comments([Comment(t, Votes(u, d)) for t, u, d in zip(texts, up, down)], title="thread")
+    d = digest_entry(entry)
+    out = {}
+    for g in d.groups:
+        if g.parent is None and not getattr(g, "other", False):
+            out[g.id] = (clean_label(g), sorted(g.members))
+    return out
+
+
+def by_bertopic(texts, name: str) -> dict[int, tuple[str, list[int]]]:
+    import umap
+    from sklearn.cluster import HDBSCAN
+
+    from matome.analyze import vectors as vec
+    from matome.ja.normalize import normalize
+    from matome.ja.tokens import content_words_of, tokenize
+
+    x = vec.embed(texts, seed=0)
+    # BERTopic's defaults put 96% of pubcom in one group: there, its setting tuned on pubcom
+    nn, mcs, ms = (5, 5, 1) if name == "pubcom" else (15, 10, None)
+    red = umap.UMAP(n_neighbors=nn, n_components=5, min_dist=0.0, metric="cosine", random_state=0).fit_transform(x)
+    pred = HDBSCAN(min_cluster_size=mcs, min_samples=ms).fit_predict(red).tolist()
+    words = [content_words_of(tokenize(normalize(t))) for t in texts]
+    tf: dict[int, Counter] = {}
+    for p, ws in zip(pred, words):
+        tf.setdefault(p, Counter()).update(ws)
+    total: Counter = Counter()
+    for c in tf.values():
+        total.update(c)
+    avg = sum(total.values()) / max(1, len(tf))
+    out = {}
+    for p, c in tf.items():
+        if p < 0:
+            continue
+        n = sum(c.values()) or 1
+        ranked = sorted(c, key=lambda w: (-(c[w] / n) * math.log(1 + avg / total[w]), w))
+        out[p] = ("・".join(ranked[:4]) or "（語なし）", [i for i, q in enumerate(pred) if q == p])
+    return out
+
+
+def by_gold(gold: list[int], titles: dict[int, str]) -> dict[int, tuple[str, list[int]]]:
+    return {g: (titles[g], [i for i, x in enumerate(gold) if x == g]) for g in sorted(set(gold))}
+
+
+# ---------------------------------------------------------------------------------------
+# items
+
+
+def shown(text: str) -> str:
+    t = re.sub(r"\s+", " ", text).strip()
+    return t if len(t) <= SHOWN_CHARS else t[:SHOWN_CHARS] + "…"
+
+
+def make_items(groups: dict[int, tuple[str, list[int]]], texts: list[str], n_items: int, rng: random.Random):
+    ranked = sorted(groups, key=lambda g: (-len(groups[g][1]), g))
+    big = [g for g in ranked if len(groups[g][1]) >= 5][:MAX_LABELS]
+    odd, odd_key = [], []
+    if len(big) >= 2:
+        pools = {g: rng.sample(groups[g][1], len(groups[g][1])) for g in big}
+        cursor = Counter()
+
+        def take(g: int, k: int) -> list[int]:
+            pool = pools[g]
+            out = []
+            for _ in range(k):
+                out.append(pool[cursor[g] % len(pool)])
+                cursor[g] += 1
+            return out
+
+        for i in range(n_items):
+            a = big[i % len(big)]
+            b = rng.choice([g for g in big if g != a])
+            shown_ids = take(a, 5) + take(b, 1)
+            order = list(range(6))
+            rng.shuffle(order)
+            odd.append([texts[shown_ids[j]] for j in order])
+            odd_key.append(order.index(5) + 1)
+    labelled = [g for g in ranked if len(groups[g][1]) >= 2][:MAX_LABELS]
+    per = max(2, math.ceil(n_items / max(1, len(labelled))))
+    letters = "ABCDEFGH"
+    label_order = labelled[:]
+    rng.shuffle(label_order)
+    labels = {letters[k]: groups[g][0] for k, g in enumerate(label_order)}
+    letter_of = {g: letters[k] for k, g in enumerate(label_order)}
+    match = []
+    for g in labelled:
+        for i in rng.sample(groups[g][1], min(per, len(groups[g][1]))):
+            match.append((texts[i], letter_of[g]))
+    rng.shuffle(match)
+    return odd, odd_key, labels, match
+
+
+def write_items(path: Path, odd, labels, match) -> None:
+    lines = [
+        "# 読み取りテスト",
+        "",
+        "コメントを読み、次の二つの課題に答えてください。答えは JSON で返してください（形式は末尾）。",
+        "",
+        "## 課題1: 仲間はずれ",
+        "",
+        "各問の6件のうち5件は同じ意見グループ、1件だけ別のグループのコメントです。別のグループのもの（1〜6）を選んでください。",
+        "",
+    ]
+    for n, item in enumerate(odd, 1):
+        lines.append(f"### 問{n}")
+        lines += [f"{k}. {shown(t)}" for k, t in enumerate(item, 1)]
+        lines.append("")
+    lines += [
+        "## 課題2: ラベル合わせ",
+        "",
+        "次のラベルは意見グループの名前です。各コメントがどのグループのものか、ラベルの記号で答えてください。",
+        "",
+    ]
+    lines += [f"- {k}: {v}" for k, v in labels.items()]
+    lines.append("")
+    for n, (t, _) in enumerate(match, 1):
+        lines.append(f"{n}. {shown(t)}")
+    lines += [
+        "",
+        "## 回答の形式",
+        "",
+        '{"odd_one_out": {"1": 3, "2": 6, ...}, "label_match": {"1": "B", "2": "A", ...}}',
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def build(args) -> None:
+    warnings.filterwarnings("ignore")
+    items_dir = OUT / "items"
+    items_dir.mkdir(parents=True, exist_ok=True)
+    for old in items_dir.glob("R*.md"):
+        old.unlink()
+    key = {}
+    plan = []
+    for name in args.datasets.split(","):
+        methods = ["matome", "bertopic"] + (["gold"] if name == "pubcom" else [])
+        plan += [(name, m) for m in methods]
+    rng_order = random.Random("reading-order")
+    rng_order.shuffle(plan)  # the file number says nothing about the method
+    for n, (name, method) in enumerate(plan, 1):
+        texts, up, down, gold, titles = load(name)
+        if method == "matome":
+            groups = by_matome(texts, up, down)
+        elif method == "bertopic":
+            groups = by_bertopic(texts, name)
+        else:
+            groups = by_gold(gold, titles)
+        rng = random.Random(f"{name}/{method}/items")
+        odd, odd_key, labels, match = make_items(groups, texts, args.items, rng)
+        rid = f"R{n}"
+        write_items(items_dir / f"{rid}.md", odd, labels, match)
+        key[rid] = {
+            "dataset": name, "method": method, "groups": len(groups),
+            "odd_one_out": {str(i): a for i, a in enumerate(odd_key, 1)},
+            "label_match": {str(i): letter for i, (_, letter) in enumerate(match, 1)},
+            "labels": labels,
+        }
+        print(f"{rid}: {name} / {method}: {len(groups)} groups, {len(odd)} odd-one-out items, "
+              f"{len(match)} label items over {len(labels)} labels", flush=True)
+    (OUT / "key.json").write_text(json.dumps(key, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"items in {items_dir}, key in {OUT / 'key.json'}")
+
+
+def score(args) -> None:
+    key = json.loads((OUT / "key.json").read_text(encoding="utf-8"))
+    rows = []
+    for rid, k in sorted(key.items(), key=lambda kv: (kv[1]["dataset"], kv[1]["method"])):
+        f = OUT / "answers" / f"{rid}.json"
+        if not f.exists():
+            rows.append((k["dataset"], k["method"], "no answer", "", "", ""))
+            continue
+        ans = json.loads(f.read_text(encoding="utf-8"))
+        oo = ans.get("odd_one_out", {})
+        lm = ans.get("label_match", {})
+        o_ok = sum(1 for i, a in k["odd_one_out"].items() if str(oo.get(i, "")).strip() == str(a))
+        l_ok = sum(1 for i, a in k["label_match"].items() if str(lm.get(i, "")).strip().upper() == a)
+        no, nl = len(k["odd_one_out"]), len(k["label_match"])
+        kl = len(k["labels"])
+        rows.append((k["dataset"], k["method"], f"{o_ok}/{no} = {o_ok / max(1, no):.0%}",
+                     f"{l_ok}/{nl} = {l_ok / max(1, nl):.0%}", f"{kl} (chance {1 / max(1, kl):.0%})", str(k["groups"])))
+    head = "| thread | method | odd one out (chance 17%) | label match | labels | groups |"
+    table = [head, "|---|---|---|---|---|---|"] + ["| " + " | ".join(r) + " |" for r in rows]
+    print("\n".join(table))
+    if args.write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(args.write.read_text(encoding="utf-8").replace("{{TABLE}}", "\n".join(table))
+                           if args.write.exists() else "\n".join(table) + "\n", encoding="utf-8")
+        print(f"wrote {RESULTS}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--items", type=int, default=16)
+    b.add_argument("--datasets", default=",".join(DATASETS))
+    s = sub.add_parser("score")
+    s.add_argument("--write", type=Path, default=None, help="a template with {{TABLE}} for bench/results/reading.md")
+    args = ap.parse_args()
+    build(args) if args.cmd == "build" else score(args)
+
+
+if __name__ == "__main__":
+    main()

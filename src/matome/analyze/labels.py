@@ -1,0 +1,385 @@
+"""Group labels that are statements: the most central short clause the members wrote.
+
+A reader told 「中国・AI」 does not learn what a group thinks; told
+「日本の政治家は現実から目をそらし過ぎ」 they do. So a group's label is a clause written by one
+of its members, verbatim, at most ``MAX_LABEL_CHARS`` characters:
+
+1. Candidates (``clause_spans``): each sentence of a member (``matome.ja.sentences``) and, for
+   a long sentence, the part after each 、 (the clause that carries the predicate), trimmed
+   only of leading chat markers (>>12, ※, 横, （無効）), leading connectives (でも、 だから
+   正直 …) and trailing punctuation or laughter (。！？…ｗ). A candidate must state
+   something: a predicate (verb, adjective, auxiliary such as べき/ない, or a nominal ending
+   in だ/です) and at least ``MIN_CONTENT_CHARS`` characters of words, balanced brackets, no
+   URL, and not be a stop phrase (横, ほんと, w, 意味, こと …).
+2. Score (``_score``): how close the clause is to its group's centre and how far from the
+   nearest other group (cosine of its word-table vector, ``matome.analyze.wordvec``), how many
+   of the group's distinctive words it contains (c-TF-IDF over members' words), a length
+   prior (``IDEAL_CHARS``) and the support of the comment it comes from (Wilson lower bound of
+   ▲/(▲+▼)): a clause readers agreed with names the view better.
+3. Labels are unique in a digest: no label equals, contains or is contained in another
+   (compared after normalization); larger groups choose first. A group where no candidate
+   survives falls back to its best key phrase followed by the predicate written after it
+   (``noun_predicate``), and only then to the bare key phrase.
+
+Each label records where it comes from (comment index and character offset), as quotes do.
+Key phrases (c-TF-IDF over Sudachi noun phrases, ``key_phrases``) are kept for search and
+display beside the label.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matome.ja.normalize import normalize
+from matome.ja.sentences import split_sentences
+from matome.ja.tokens import STOP_WORDS, Token, content_words_of, key_phrases_of, tokenize
+
+#: The longest label, in characters.
+MAX_LABEL_CHARS = 30
+#: A label has at least this many characters of letters or digits (kana, kanji, Latin).
+MIN_CONTENT_CHARS = 5
+#: Labels of this length read best.
+IDEAL_CHARS = (10, 26)
+#: Candidates are taken from this many of the group's most central members (top level, fine level).
+CANDIDATE_MEMBERS = 40
+FINE_CANDIDATE_MEMBERS = 12
+#: Weight of the group's distinctive words in a candidate against its vector similarity.
+COVER_WEIGHT = 0.3
+#: Key phrases kept per group.
+N_KEY_PHRASES = 5
+#: The label of the group of comments that fit no group.
+OTHER_LABEL = "その他"
+#: The name (numbered) of a group with no quotable text at all.
+NO_TEXT_LABEL = "個別の意見"
+
+#: Words and chat markers that never make a label on their own.
+STOP_LABELS = frozenset(
+    """
+    横 よこ ヨコ 横だけど 横ですが ほんと ホント 本当 ほんとそれ それな それ わかる 分かる
+    わかるー 同意 同感 確かに たしかに 意味 こと もの w ｗ 笑 草 はい いいえ うん ですよね
+    だよね そうだね そうですね なるほど ありがとう おはよう 無理 無効 削除 そう思う 以上
+    """.split()
+)
+_POLITE_TAIL = re.compile(r"(?:です|ます|でした|だ|だよ|だね|よね|ね|よ|な|わ|なぁ|なあ|ー)+$")
+
+_LEAD_MARKERS = re.compile(
+    r"^(?:\s|[・･]|[>＞]+\s*[0-9０-９]*|&gt;\S*|[※＊*・●○◆■□▼▲→\-ー―]|[（(]無効[）)]|[0-9０-９]+[.．、)）:：]"
+    r"|横(?:だけど|ですが|から|レス|失礼)?[、,\s]|よこ[、,\s]|ヨコ[、,\s])+"
+)
+_LEAD_CONNECTIVES = re.compile(
+    r"^(?:及び|並びに|又は|または|かつ|でも|だから|しかし|それに|そもそも|結局|正直|まあ|まぁ|いや|いやいや|てか|ていうか|っていうか"
+    r"|なので|ただ|確かに|たしかに|要するに|つまり|あと|また|それで|だって|けど|けれど|ところで|むしろ"
+    r"|ほんと|本当に|やっぱり|やっぱ|やはり|もう|逆に|普通に|うーん|んー|えー|あー|はぁ|はあ)[、,，\s]*"
+)
+_TRAIL = re.compile(r"(?:[\s。、．，！？!?｡…‥・〜～]|(?<=[^\x00-\x7f])[wｗ]+|[（(]笑[）)]|笑)+$")
+_URL_RE = re.compile(r"https?://|www\.")
+_PREDICATE_POS = frozenset({"動詞", "形容詞", "助動詞"})
+_OPEN, _CLOSE = "「『（(【", "」』）)】"
+
+
+@dataclass(frozen=True)
+class Label:
+    """A group's label and where it comes from (``None`` for a fixed name such as その他)."""
+
+    text: str
+    index: int | None  # index of the comment it is taken from
+    start: int | None  # character offset in that comment's text
+
+
+# ---------------------------------------------------------------------------------------
+# candidates
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without leading chat markers and connectives and trailing punctuation."""
+    while True:
+        piece = text[start:end]
+        m = _LEAD_MARKERS.match(piece) or _LEAD_CONNECTIVES.match(piece)
+        if not m or m.end() == 0:
+            break
+        start += m.end()
+    m = _TRAIL.search(text, start, end)
+    if m and m.end() == end:
+        end = m.start()
+    return start, max(start, end)
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def content_chars(s: str) -> int:
+    return sum(1 for ch in s if unicodedata.category(ch)[0] in "LN")
+
+
+def clause_spans(text: str, max_chars: int = MAX_LABEL_CHARS) -> list[tuple[int, int]]:
+    """Trimmed candidate spans of a comment: its sentences that fit in ``max_chars``, and the
+    clauses after each 、 of the longer ones."""
+    out: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for s in split_sentences(text):
+        cuts = [s.start] + [s.start + k + 1 for k, ch in enumerate(s.text) if ch in "、，,"]
+        for c in cuts:
+            a, b = trim_span(text, c, s.end)
+            if b - a > max_chars or b <= a or (a, b) in seen:
+                continue
+            seen.add((a, b))
+            out.append((a, b))
+    return out
+
+
+def is_stop_phrase(s: str) -> bool:
+    """A chat marker or stock reply (横, ほんとそれ, 同感です, そう思う …), polite endings ignored."""
+    key = normalize(s).lower().strip()
+    return key in STOP_LABELS or _POLITE_TAIL.sub("", key) in STOP_LABELS
+
+
+def is_statement(clause: str, tokens: Sequence[Token]) -> bool:
+    """A clause that says something: words, a predicate, balanced brackets, no URL."""
+    if content_chars(clause) < MIN_CONTENT_CHARS or _URL_RE.search(clause):
+        return False
+    if not _balanced(clause) or is_stop_phrase(clause):
+        return False
+    if not content_words_of(list(tokens)):
+        return False
+    if any(t.pos[0] in _PREDICATE_POS for t in tokens):
+        return True
+    return clause.endswith(("だ", "です", "べき"))
+
+
+# ---------------------------------------------------------------------------------------
+# key phrases (c-TF-IDF over noun phrases)
+
+GENERIC_PHRASES = frozenset(
+    """
+    意見 問題 必要 可能 可能性 今後 気持ち 本当 普通 記事 コメント 理由 結果 状況 状態 話
+    ニュース 内容 部分 自体 全て 全部 一番 最初 最後 以上 以下 以外 程度 大事 大切 当然
+    非常 相当 結局 事実 実際 最近 現在 昔 今日 本人 自分たち 私たち 私 僕 俺 あなた 彼 彼女
+    ところ それぞれ 皆さん みなさん 方々 人たち 人間 たくさん 沢山 色々 いろいろ
+    """.split()
+) | STOP_WORDS
+
+
+def usable_phrase(phrase: str) -> bool:
+    if len(phrase) < 2 or phrase in GENERIC_PHRASES or phrase in STOP_LABELS:
+        return False
+    if _URL_RE.search(phrase) or phrase.startswith(("http", "www")):
+        return False
+    if phrase.isascii():
+        # Latin letters only as acronyms (AI, TSMC, IAEA): no English words, no units (kg, mSv)
+        return phrase.isupper() and any(ch.isalpha() for ch in phrase)
+    return any(unicodedata.category(ch)[0] in "LN" for ch in phrase)
+
+
+def phrases_of(tokens: Sequence[Token]) -> Counter[str]:
+    return Counter(p for p in key_phrases_of(list(tokens)) if usable_phrase(p))
+
+
+def ctfidf(groups: dict[int, list[int]], counts: Sequence[Counter[str]], weights: Sequence[int]) -> dict[int, dict[str, float]]:
+    """c-TF-IDF of each term in each group: (count in group / terms in group) × log(1 + mean
+    terms per group / count in all groups) × (0.5 + share of members using it); a term used by
+    one member of a group of three or more is scored × 0.3 (a label should be shared)."""
+    tf: dict[int, Counter[str]] = {}
+    df: dict[int, Counter[str]] = {}
+    for gid, pos in groups.items():
+        t: Counter[str] = Counter()
+        d: Counter[str] = Counter()
+        for p in pos:
+            for term, c in counts[p].items():
+                t[term] += c * weights[p]
+                d[term] += weights[p]
+        tf[gid], df[gid] = t, d
+    total: Counter[str] = Counter()
+    for t in tf.values():
+        total.update(t)
+    avg = (sum(total.values()) / max(1, len(groups))) or 1.0
+    out: dict[int, dict[str, float]] = {}
+    for gid, t in tf.items():
+        size = sum(weights[p] for p in groups[gid]) or 1
+        words = sum(t.values()) or 1
+        sc = {}
+        for term, c in t.items():
+            score = (c / words) * math.log(1 + avg / total[term]) * (0.5 + df[gid][term] / size)
+            if size >= 3 and df[gid][term] < 2:
+                score *= 0.3
+            sc[term] = score
+        out[gid] = sc
+    return out
+
+
+def key_phrases(groups: dict[int, list[int]], phrase_counts: Sequence[Counter[str]], weights: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The best ``N_KEY_PHRASES`` noun phrases of each group (none contained in a better one)."""
+    sc = ctfidf(groups, phrase_counts, weights)
+    out = {}
+    for gid, s in sc.items():
+        ranked = sorted(s, key=lambda ph: (-s[ph] * (0.6 + 0.1 * min(len(ph), 4)), -len(ph), ph))
+        kept: list[str] = []
+        for ph in ranked:
+            if not any(ph in q or q in ph for q in kept):
+                kept.append(ph)
+            if len(kept) == N_KEY_PHRASES:
+                break
+        out[gid] = tuple(kept)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# statement labels
+
+
+@dataclass(frozen=True)
+class LabelInputs:
+    """What the labeller needs, per distinct comment ``p`` (0..m-1) of the grouping:
+    ``texts[p]`` its text, ``index[p]`` its index among all comments, ``vectors[p]`` its
+    (word-table) vector, ``words[p]`` its content words, ``support[p]`` in [0, 1],
+    ``weights[p]`` 1 + its copies."""
+
+    texts: Sequence[str]
+    index: Sequence[int]
+    vectors: np.ndarray
+    words: Sequence[Sequence[str]]
+    support: np.ndarray
+    weights: Sequence[int]
+
+
+def _norm_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def statement_labels(
+    levels: Sequence[dict[int, list[int]]],
+    inp: LabelInputs,
+    embed_words,
+    keys: dict[int, tuple[str, ...]],
+    used: set[str] | None = None,
+    candidate_members: Sequence[int] = (CANDIDATE_MEMBERS, FINE_CANDIDATE_MEMBERS),
+) -> dict[int, Label]:
+    """A label for every group of every level (``levels[k]``: group id -> member positions),
+    unique across the levels; top level first, larger groups first. ``embed_words`` maps lists
+    of content words to vectors in the space of ``inp.vectors``; ``keys`` are each group's key
+    phrases (for the fallback)."""
+    used_norm: set[str] = set(used or ()) | {OTHER_LABEL}
+    out: dict[int, Label] = {}
+    word_df = [Counter(set(w)) for w in inp.words]
+    for level, members in enumerate(levels):
+        if not members:
+            continue
+        limit = candidate_members[min(level, len(candidate_members) - 1)]
+        gids = sorted(members, key=lambda g: (-sum(inp.weights[p] for p in members[g]), g))
+        cents = {g: _norm_rows(inp.vectors[members[g]].mean(axis=0)) for g in gids}
+        cent_mat = np.vstack([cents[g] for g in gids])
+        word_sc = ctfidf(members, word_df, inp.weights)
+        for g in gids:
+            others = [k for k, h in enumerate(gids) if h != g]
+            label = _best_clause(members[g], cents[g], cent_mat[others] if others else None,
+                                 word_sc[g], inp, embed_words, used_norm, limit)
+            if label is None:
+                label = _fallback(members[g], keys[g], inp, used_norm)
+            out[g] = label
+            used_norm.add(_key(label.text))
+    return out
+
+
+def _key(s: str) -> str:
+    return normalize(s).lower()
+
+
+def _collides(text: str, used: set[str]) -> bool:
+    k = _key(text)
+    return any(k == u or k in u or u in k for u in used)
+
+
+def _best_clause(pos, centre, other_cents, word_sc, inp: LabelInputs, embed_words, used, limit: int) -> Label | None:
+    sims = inp.vectors[pos] @ centre
+    order = sorted(range(len(pos)), key=lambda k: (-sims[k], k))[:limit]
+    cands: list[tuple[int, int, int, str, list[str]]] = []  # (p, start, end, text, words)
+    for k in order:
+        p = pos[k]
+        text = inp.texts[p]
+        for a, b in clause_spans(text):
+            clause = text[a:b]
+            toks = tokenize(normalize(clause))
+            if not is_statement(clause, toks):
+                continue
+            cands.append((p, a, b, clause, content_words_of(toks)))
+    if not cands:
+        return None
+    vecs = embed_words([c[4] for c in cands])
+    own = vecs @ centre
+    other = (vecs @ other_cents.T).max(axis=1) if other_cents is not None and len(other_cents) else np.zeros(len(cands))
+    top_word = max(word_sc.values(), default=0.0) or 1.0
+    scored: list[tuple[float, int]] = []
+    for k, (p, a, b, clause, words) in enumerate(cands):
+        if not np.any(vecs[k]):
+            continue
+        cover = sum(word_sc.get(w, 0.0) for w in set(words)) / top_word
+        n = len(clause)
+        lo, hi = IDEAL_CHARS
+        length = -0.03 * max(0, lo - n) - 0.02 * max(0, n - hi)
+        score = own[k] - 0.5 * other[k] + COVER_WEIGHT * min(cover, 2.0) + length + 0.1 * float(inp.support[p])
+        scored.append((-round(score, 9), k))
+    for _, k in sorted(scored):
+        p, a, _, clause, _ = cands[k]
+        if not _collides(clause, used):
+            return Label(clause, inp.index[p], a)
+    return None
+
+
+def noun_predicate(text: str, phrase: str, max_chars: int = MAX_LABEL_CHARS) -> tuple[int, int] | None:
+    """The span from the first occurrence of ``phrase`` in ``text`` to the end of its clause
+    (the next 、/。 or line end), trimmed, when it fits in ``max_chars``."""
+    at = text.find(phrase)
+    if at < 0:
+        return None
+    end = at + len(phrase)
+    while end < len(text) and text[end] not in "、。．！？!?\n":
+        end += 1
+    a, b = trim_span(text, at, end)
+    if b - a > max_chars or b <= a:
+        return None
+    return a, b
+
+
+def _fallback(pos, keys, inp: LabelInputs, used) -> Label:
+    """Key phrase + predicate, else any short clause with words, else the bare key phrase,
+    else a numbered name."""
+    for ph in keys:
+        for p in pos:
+            text = inp.texts[p]
+            span = noun_predicate(text, ph)
+            if span and not _collides(text[span[0]:span[1]], used):
+                return Label(text[span[0]:span[1]], inp.index[p], span[0])
+    # any clause with words, even without a predicate
+    for p in pos:
+        text = inp.texts[p]
+        for a, b in clause_spans(text, MAX_LABEL_CHARS):
+            clause = text[a:b]
+            if (content_chars(clause) >= MIN_CONTENT_CHARS and _balanced(clause) and not is_stop_phrase(clause)
+                    and not _URL_RE.search(clause) and not _collides(clause, used)):
+                return Label(clause, inp.index[p], a)
+    for ph in keys:
+        for p in pos:
+            at = inp.texts[p].find(ph)
+            if at >= 0 and not _collides(ph, used):
+                return Label(ph, inp.index[p], at)
+    # nothing quotable left (emoji, symbols, or every clause already names another group):
+    # a numbered name that no other label contains
+    n = 1
+    while _collides(f"{NO_TEXT_LABEL}{n:02d}", used):
+        n += 1
+    return Label(f"{NO_TEXT_LABEL}{n:02d}", None, None)

@@ -353,6 +353,23 @@ class Group:
     down_share: float  # share of all ▼ in the thread
     support: float | None  # vote-weighted support ▲/(▲+▼) of the group
     kind: str  # e.g. "consensus", "divisive", "vocal-minority", "silent-majority", "low-signal"
+    description: str = ""  # one line about the group (written by the optional LLM writer)
+
+
+@dataclass(frozen=True)
+class PartWriter:
+    """Who wrote one part of a digest's text, and why the offline text was kept.
+
+    ``part`` is ``"summary"`` (the (要約) paragraphs), ``"discussion"`` (この議論では…),
+    ``"matome"`` (the [まとめ] block) or ``"group:<id>"`` (a group's label and description);
+    ``writer`` is ``"llm"`` or ``"offline"``; ``note`` (Japanese) says why the offline text
+    was kept, empty when the LLM's text passed every check.
+    """
+
+    part: str
+    writer: str
+    model: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -368,3 +385,7 @@ class Digest:
     groups: tuple[Group, ...] = ()
     comments: tuple[CommentStat, ...] = ()
     quotes: tuple[Quote, ...] = ()
+    #: (要約) paragraphs written by the optional LLM writer; empty: the summary sentences are used
+    summary_paragraphs: tuple[str, ...] = ()
+    #: which writer produced each part (empty for an offline digest)
+    writers: tuple[PartWriter, ...] = ()

@@ -79,8 +79,8 @@ class Ledger:
 
     price: tuple[float, float] | None
     max_cost: float | None = None
-    requests: int = 0
-    cached: int = 0
+    answers: int = 0  # answers received from the server
+    cached: int = 0  # answers found in the cache
     tokens_in: int = 0
     tokens_out: int = 0
     spent: float = 0.0
@@ -95,13 +95,17 @@ class Ledger:
             self.reserved += estimate
             return True
 
-    def settle(self, estimate: float, tokens_in: int, tokens_out: int, sent: bool) -> None:
+    def release(self, estimate: float) -> None:
         with self._lock:
             self.reserved -= estimate
-            if sent:
-                self.requests += 1
-                self.tokens_in += tokens_in
-                self.tokens_out += tokens_out
-                self.spent += cost(tokens_in, tokens_out, self.price)
-            else:
-                self.cached += 1
+
+    def answered(self, tokens_in: int, tokens_out: int) -> None:
+        with self._lock:
+            self.answers += 1
+            self.tokens_in += tokens_in
+            self.tokens_out += tokens_out
+            self.spent += cost(tokens_in, tokens_out, self.price)
+
+    def hit(self) -> None:
+        with self._lock:
+            self.cached += 1

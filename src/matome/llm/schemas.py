@@ -54,10 +54,14 @@ _DROP = {"title", "minLength", "maxLength", "minItems", "maxItems", "default", "
 
 def _strip(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _strip(v) for k, v in node.items() if k not in _DROP}
+        return {k: (_strip_each(v) if k in ("properties", "$defs") else _strip(v)) for k, v in node.items() if k not in _DROP}
     if isinstance(node, list):
         return [_strip(v) for v in node]
     return node
+
+
+def _strip_each(named: dict[str, Any]) -> dict[str, Any]:
+    return {name: _strip(v) for name, v in named.items()}
 
 
 def wire_schema(kind: str) -> dict[str, Any]:

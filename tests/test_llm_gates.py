@@ -1,0 +1,102 @@
+"""The grounding gates on the tasks of the bundled seed: good answers pass with exact quotes,
+every scripted fault is caught."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SEED_PATH
+from llm_support import FAULTS, applies, good_answer
+from matome.analyze.digest import digest_entry
+from matome.io.archive import read_path
+from matome.llm.gates import check_answer, check_text, kanji_number
+from matome.llm.inputs import context, discussion_tasks, group_tasks, summary_task
+from matome.llm.schemas import parse
+
+
+@pytest.fixture(scope="module")
+def seed_tasks():
+    entry = read_path(str(SEED_PATH)).entries[0]
+    ctx = context(entry, digest_entry(entry))
+    return entry, [summary_task(ctx)] + group_tasks(ctx) + discussion_tasks(ctx)
+
+
+def _gate(task, content: str):
+    parsed, errors = parse(task.kind, content)
+    if parsed is None:
+        return None, errors
+    return check_answer(task, parsed)
+
+
+def test_good_answers_pass_with_exact_quotes(seed_tasks):
+    entry, tasks = seed_tasks
+    texts = {c.position: c.text for c in entry.comments}
+    assert {t.kind for t in tasks} == {"summary", "group", "discussion", "matome"}
+    for task in tasks:
+        accepted, errors = _gate(task, json.dumps(good_answer(task), ensure_ascii=False))
+        assert errors == [], (task.key, errors)
+        for q in accepted.quotes:
+            assert texts[q.position][q.start:q.start + len(q.text)] == q.text
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
+def test_every_fault_is_caught(seed_tasks, fault):
+    _, tasks = seed_tasks
+    tried = 0
+    for task in tasks:
+        if not applies(fault, task):
+            continue
+        step = fault.content(task)
+        accepted, errors = _gate(task, step["content"])
+        assert accepted is None and errors, (task.key, fault.name)
+        tried += 1
+    assert tried
+
+
+def test_quote_is_rewritten_to_the_original_characters(seed_tasks):
+    entry, tasks = seed_tasks
+    task = next(t for t in tasks if t.kind == "group")
+    src = task.sources[0]
+    import unicodedata
+
+    original = next(line for line in src.text.split("\n") if len(line) > 20)[:20]
+    # full-width / half-width differences and a line break are forgiven, the characters are the original's
+    written = unicodedata.normalize("NFKC", original)
+    checked, errors = check_text(task, f"「{written}」という声。", [src.id], "description")
+    assert errors == []
+    assert f"「{original}」" in checked.text
+    assert checked.quotes[0].text == original and checked.quotes[0].position == src.position
+
+
+def test_fragments_joined_by_ellipsis_must_come_in_order(seed_tasks):
+    _, tasks = seed_tasks
+    task = next(t for t in tasks if t.kind == "group")
+    src = task.sources[0]
+    lines = [x for x in src.text.split("\n") if len(x.strip()) > 30]
+    a, b = lines[0].strip()[:8], lines[0].strip()[20:28]
+    good, errors = check_text(task, f"「{a}…{b}」という声。", [src.id], "d")
+    assert errors == [] and len(good.quotes) == 2
+    _, errors = check_text(task, f"「{b}…{a}」という声。", [src.id], "d")
+    assert errors
+
+
+def test_split_wording_needs_split_votes(seed_tasks):
+    _, tasks = seed_tasks
+    by_claims = {t.key: t.claims_of(t.subject) for t in tasks if t.kind == "group"}
+    split = next(t for t in tasks if t.kind == "group" and "split" in by_claims[t.key])
+    _, errors = check_text(split, "賛否が分かれている意見です。", [], "d")
+    assert errors == []
+    _, errors = check_text(split, "大半の読者が支持する意見です。", [], "d")
+    assert errors
+    not_split = [t for t in tasks if t.kind == "group" and "split" not in by_claims[t.key]]
+    for t in not_split:
+        _, errors = check_text(t, "賛否が大きく割れています。", [], "d")
+        assert errors
+
+
+@pytest.mark.parametrize("text,value", [("一", 1), ("十", 10), ("十二", 12), ("三百五十", 350), ("二万", 20000),
+                                        ("千二百", 1200), ("九百九十九", 999)])
+def test_kanji_numbers(text, value):
+    assert kanji_number(text) == value

@@ -64,9 +64,12 @@ def make_writer(o: LlmOptions, cache=None):
     _check_given_without_llm(o)
     if not o.wanted:
         return None
-    import importlib.util
+    import importlib
 
-    if importlib.util.find_spec("openai") is None or importlib.util.find_spec("pydantic") is None:
+    try:
+        importlib.import_module("openai")
+        importlib.import_module("pydantic")
+    except ImportError:
         fail("--llm needs the optional dependencies: pip install 'matome[llm]'")
     from matome.llm import cost as costs
     from matome.llm.writer import LlmSettings, Writer

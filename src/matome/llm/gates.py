@@ -46,6 +46,33 @@ CLAIM_JA = {"majority": "多数・大半", "consensus": "一致・合意", "spli
 _NEGATION_RE = re.compile(r"^[^。、]{0,14}?(?:ない|なかっ|ません|ず[、。に]|ず$|とは言えな|とまでは)")
 
 
+class GateError(str):
+    """A problem with an answer: its text (sent back to the model, may quote the answer) and
+    its kind, the only part that reaches a digest (see :data:`REASONS`)."""
+
+    kind: str
+
+    def __new__(cls, text: str, kind: str) -> "GateError":
+        obj = super().__new__(cls, text)
+        obj.kind = kind
+        return obj
+
+
+#: What a digest says about a rejected answer, by kind of problem (never the answer's words).
+REASONS = {
+    "format": "回答が指定の JSON の形式に合いませんでした",
+    "cites": "引用元として存在しない番号が挙げられていました",
+    "id": "本文に引用元の番号が書かれていました",
+    "quote": "引用が原文と一致しませんでした",
+    "number": "統計にない数値が書かれていました",
+    "wording": "賛否の表現が▲・▼の集計と合いませんでした",
+}
+
+
+def reason(error: str) -> str:
+    return REASONS.get(getattr(error, "kind", "format"), REASONS["format"])
+
+
 @dataclass(frozen=True)
 class Checked:
     """A text that passed: with exact quotes, and the comment quotes it contains."""
@@ -112,15 +139,15 @@ def check_text(task: Task, text: str, cites: list[str], where: str) -> tuple[Che
         if src is None:
             ids = "、".join(s.id for s in task.sources)
             if task.kind == "summary":
-                errors.append(f"{where}: cites の「{c}」は与えられた記事の文ではありません（使えるのは {ids}）。")
+                errors.append(GateError(f"{where}: cites の「{c}」は与えられた記事の文ではありません（使えるのは {ids}）。", "cites"))
             else:
-                errors.append(f"{where}: cites の「{c}」は与えられたコメントにありません（使えるのは {ids}）。")
+                errors.append(GateError(f"{where}: cites の「{c}」は与えられたコメントにありません（使えるのは {ids}）。", "cites"))
         elif src not in cited:
             cited.append(src)
     if task.kind == "summary" and not cites:
-        errors.append(f"{where}: 元にした記事の文の番号を cites に入れてください。")
+        errors.append(GateError(f"{where}: 元にした記事の文の番号を cites に入れてください。", "cites"))
     if _ID_RE.search(_QUOTE_RE.sub("「」", text)):
-        errors.append(f"{where}: 本文に番号（{_ID_RE.search(text).group(0)}）を書かず、cites に入れてください。")
+        errors.append(GateError(f"{where}: 本文に番号（{_ID_RE.search(text).group(0)}）を書かず、cites に入れてください。", "id"))
 
     labels = {_norm(x) for x in task.labels}
     quotes: list[Quote] = []
@@ -138,7 +165,7 @@ def check_text(task: Task, text: str, cites: list[str], where: str) -> tuple[Che
         fragments = [f for f in (x.strip() for x in _ELLIPSIS_RE.split(inner)) if f]
         short = [f for f in fragments if len(_norm(f)) < MIN_FRAGMENT]
         if not fragments or short:
-            errors.append(f"{where}: 引用「{inner}」が短すぎます。原文から意味のある長さを引用してください。")
+            errors.append(GateError(f"{where}: 引用「{inner}」が短すぎます。原文から意味のある長さを引用してください。", "quote"))
             out.append(inner)
             quoted_subjects.append([])
             continue
@@ -151,10 +178,10 @@ def check_text(task: Task, text: str, cites: list[str], where: str) -> tuple[Che
         if found is None:
             elsewhere = [s.id for s in task.sources if s not in cited and _find_fragments(fragments, s.text) is not None]
             if elsewhere:
-                errors.append(f"{where}: 引用「{inner}」は cites に挙げていない {elsewhere[0]} の文です。cites に {elsewhere[0]} を入れてください。")
+                errors.append(GateError(f"{where}: 引用「{inner}」は cites に挙げていない {elsewhere[0]} の文です。cites に {elsewhere[0]} を入れてください。", "quote"))
             else:
                 what = "記事の文" if task.kind == "summary" else "コメント"
-                errors.append(f"{where}: 引用「{inner}」は、引用元の{what}にそのまま含まれていません。引用は原文どおりに書いてください。")
+                errors.append(GateError(f"{where}: 引用「{inner}」は、引用元の{what}にそのまま含まれていません。引用は原文どおりに書いてください。", "quote"))
             out.append(inner)
             quoted_subjects.append([])
             continue
@@ -171,7 +198,7 @@ def check_text(task: Task, text: str, cites: list[str], where: str) -> tuple[Che
     written = numbers_in(bare) | {str(kanji_number(m.group(1))) for m in _KANJI_NUM_RE.finditer(bare)
                                    if kanji_number(m.group(1)) is not None}
     for num in sorted(written - task.numbers, key=lambda x: (len(x), x)):
-        errors.append(f"{where}: 数値「{num}」は与えられた統計にありません。数値は与えられたものだけをそのまま使ってください。")
+        errors.append(GateError(f"{where}: 数値「{num}」は与えられた統計にありません。数値は与えられたものだけをそのまま使ってください。", "number"))
 
     if task.kind != "summary":  # the article's own words are not claims about the votes
         errors += _wording(task, fixed, quoted_subjects, where)
@@ -194,11 +221,11 @@ def _wording(task: Task, text: str, quoted_subjects: list[list[str]], where: str
                 negated = bool(_NEGATION_RE.search(plain[m.end():]))
                 holds = any(claim in task.claims_of(s) for s in subjects)
                 if negated and holds:
-                    errors.append(f"{where}: 「{m.group(0)}」を否定していますが、評価の集計では当てはまります（{sentence.strip()[:40]}）。")
+                    errors.append(GateError(f"{where}: 「{m.group(0)}」を否定していますが、評価の集計では当てはまります（{sentence.strip()[:40]}）。", "wording"))
                 elif not negated and not holds:
-                    errors.append(
+                    errors.append(GateError(
                         f"{where}: 「{m.group(0)}」（{CLAIM_JA[claim]}）は▲・▼の集計と合いません（{sentence.strip()[:40]}）。"
-                        "統計の「傾向」に合う言い方にしてください。")
+                        "統計の「傾向」に合う言い方にしてください。", "wording"))
     return errors
 
 
@@ -234,7 +261,7 @@ def check_answer(task: Task, answer) -> tuple[Accepted | None, list[str]]:
         desc, e2 = check_text(task, answer.description, answer.cites, "description")
         errors = e1 + e2
         if label and ("\n" in label.text or "「" in label.text):
-            errors.append("label: 改行や「」を含めず、一行の短い文にしてください。")
+            errors.append(GateError("label: 改行や「」を含めず、一行の短い文にしてください。", "format"))
         if errors:
             return None, errors
         return Accepted(label=label.text.strip(), description=" ".join(desc.text.split()), quotes=desc.quotes), []

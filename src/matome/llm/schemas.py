@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from matome.llm.gates import GateError
+
 
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -72,7 +74,7 @@ def wire_schema(kind: str) -> dict[str, Any]:
 def parse(kind: str, content: str | None) -> tuple[_Answer | None, list[str]]:
     """The validated answer, or None and the problems (in Japanese, for the retry message)."""
     if content is None or not content.strip():
-        return None, ["回答が空でした。"]
+        return None, [GateError("回答が空でした。", "format")]
     text = content.strip()
     if text.startswith("```"):  # a fenced block: take what is inside
         text = text.strip("`")
@@ -80,12 +82,12 @@ def parse(kind: str, content: str | None) -> tuple[_Answer | None, list[str]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        return None, [f"回答が正しいJSONではありません（{e.msg}、{e.pos}文字目）。JSONだけを返してください。"]
+        return None, [GateError(f"回答が正しいJSONではありません（{e.msg}、{e.pos}文字目）。JSONだけを返してください。", "format")]
     try:
         return SCHEMAS[kind].model_validate(data), []
     except ValidationError as e:
         errors = []
         for err in e.errors()[:8]:
             where = ".".join(str(x) for x in err["loc"]) or "(全体)"
-            errors.append(f"JSONの形式が違います: {where}: {err['msg']}")
+            errors.append(GateError(f"JSONの形式が違います: {where}: {err['msg']}", "format"))
         return None, errors

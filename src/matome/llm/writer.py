@@ -24,7 +24,7 @@ from matome.llm import cost as costs
 from matome.llm.apply import Outcome, apply_outcomes
 from matome.llm.cache import AnswerCache, CachedAnswer, cache_key
 from matome.llm.client import CallFailed, ChatClient, ClientSettings, Refused
-from matome.llm.gates import check_answer
+from matome.llm.gates import REASONS, GateError, check_answer, reason
 from matome.llm.inputs import Task, context, discussion_tasks, group_tasks, summary_task
 from matome.llm.prompts import PROMPT_VERSION, first_messages, retry_messages
 from matome.llm.schemas import parse, wire_schema
@@ -81,6 +81,10 @@ class _OverBudget(Exception):
     pass
 
 
+class _NotCached(CallFailed):
+    """A dry run needs an answer that is not in the cache (nothing is sent)."""
+
+
 class Writer:
     """One run's client, cache and ledger; ``rewrite`` may be called for many entries."""
 
@@ -90,6 +94,7 @@ class Writer:
         self.ledger = costs.Ledger(settings.price, settings.max_cost)
         self._client: ChatClient | None = None
         self._refused: str | None = None
+        self._cache_only = False
         self._lock = threading.Lock()
         self.http_requests = 0
 
@@ -123,6 +128,8 @@ class Writer:
             if hit is not None:
                 self.ledger.hit()
                 return hit
+        if self._cache_only:
+            raise _NotCached("not in the cache")
         tin, _ = self._estimate(task, messages)
         estimate = costs.cost(tin, self.settings.max_tokens, self.settings.price)
         if not self.ledger.reserve(estimate):
@@ -159,16 +166,15 @@ class Writer:
                 return Outcome(task, None, "費用の上限（--llm-max-cost）に達するため、LLM に依頼しませんでした")
             parsed, errors = parse(task.kind, answer.content)
             if parsed is None and answer.finish_reason == "length":
-                errors = ["回答が途中で切れていました。もっと短く書いてください。"] + errors
+                errors = [GateError("回答が途中で切れていました。もっと短く書いてください。", "format")] + errors
             if parsed is not None:
                 accepted, errors = check_answer(task, parsed)
                 if accepted is not None:
                     return Outcome(task, accepted)
             if attempt == 0:
                 messages = retry_messages(messages, answer.content, errors)
-        first = errors[0] if errors else "不明な理由"
-        first = first if len(first) <= 70 else first[:70] + "…"
-        return Outcome(task, None, f"LLM の文章が2回とも検査に通りませんでした（{first}）")
+        why = "、".join(dict.fromkeys(reason(e) for e in errors)) or REASONS["format"]
+        return Outcome(task, None, f"LLM の文章が2回とも検査に通りませんでした（{why}）")
 
     def _run_all(self, tasks: list[Task]) -> list[Outcome]:
         if not tasks:
@@ -192,10 +198,18 @@ class Writer:
         return apply_outcomes(digest, outcomes, self.settings.model)
 
     def plan(self, entry: Entry, digest: Digest) -> list[PlannedCall]:
-        """The first attempt of every call ``rewrite`` would make (retries are not counted);
-        the discussion tasks with the offline group names. Sends nothing."""
+        """The first attempt of every call ``rewrite`` would make (retries are not counted).
+        Sends nothing: the group names of the discussion tasks are those of cached answers
+        that pass the gates, else the offline ones."""
         ctx = context(entry, digest)
-        tasks = [t for t in [summary_task(ctx)] if t is not None] + group_tasks(ctx) + discussion_tasks(ctx)
+        first = [t for t in [summary_task(ctx)] if t is not None] + group_tasks(ctx)
+        self._cache_only = True
+        try:
+            outcomes = [self.run_task(t) for t in first if t.kind == "group"]
+        finally:
+            self._cache_only = False
+        labels = {o.task.group_id: o.accepted.label for o in outcomes if o.accepted is not None}
+        tasks = first + discussion_tasks(ctx, labels)
         out = []
         price = self.settings.price
         for t in tasks:

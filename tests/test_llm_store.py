@@ -17,9 +17,9 @@ from matome.io.archive import read_path
 from matome.llm.inputs import context, discussion_tasks, group_tasks, summary_task
 from matome.store import open_store
 from matome.store.migrate import current_revision, head_revision
-from test_store_support import db_url  # noqa: F401  (fixture)
 
 runner = CliRunner()
+pytest_plugins = ["test_store_support"]  # the db_url fixture: SQLite and PostgreSQL
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +45,7 @@ def _llm(server) -> list[str]:
     return ["--llm", "--llm-base-url", server.base_url, "--llm-model", "test-model"]
 
 
-def test_ingest_and_redigest_with_the_cache_in_the_archive(db_url, tmp_path):  # noqa: F811
+def test_ingest_and_redigest_with_the_cache_in_the_archive(db_url, tmp_path):
     script, n = _script(offline_group=0)
     with ScriptedServer(tmp_path, script) as server:
         result = runner.invoke(app, ["ingest", str(SEED_PATH), "--db", db_url, *_llm(server)])
@@ -87,7 +87,7 @@ def test_ingest_and_redigest_with_the_cache_in_the_archive(db_url, tmp_path):  #
     assert "記事の要点として" in html
 
 
-def test_ingest_without_llm_sends_nothing_and_records_no_writer(db_url, tmp_path):  # noqa: F811
+def test_ingest_without_llm_sends_nothing_and_records_no_writer(db_url, tmp_path):
     result = runner.invoke(app, ["ingest", str(SEED_PATH), "--db", db_url])
     assert result.exit_code == 0, result.stderr
     store = open_store(db_url)

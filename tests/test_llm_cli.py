@@ -117,7 +117,10 @@ def test_each_fault_is_retried_and_never_reaches_the_output(seed, tmp_path):
         assert "検査に通りませんでした" in last and "\n- " in last
 
 
-@pytest.mark.parametrize("rotation", [0, 7, 14])
+ROTATIONS = (0, 2, 16)  # together they send every kind of fault (checked below)
+
+
+@pytest.mark.parametrize("rotation", ROTATIONS)
 def test_every_answer_rejected_gives_the_offline_bytes(seed, tmp_path, rotation):
     ts = tasks(seed, groups_good=False)
     script, used = {}, set()
@@ -142,9 +145,16 @@ def test_every_answer_rejected_gives_the_offline_bytes(seed, tmp_path, rotation)
             assert f.telltale not in archive and f.telltale not in as_json
 
 
-def test_scripted_faults_cover_at_least_thirty():
-    # three rotations above × 8 tasks × 2 attempts, plus one per task in the retry test
-    assert len(FAULTS) >= 20
+def test_the_rejection_runs_send_every_kind_of_fault_at_least_thirty_times(seed):
+    ts = tasks(seed, groups_good=False)
+    sent, kinds = 0, set()
+    for rotation in ROTATIONS:  # as in test_every_answer_rejected_gives_the_offline_bytes
+        for i, t in enumerate(ts):
+            fs = faults_for(t, skip=rotation + 2 * i)
+            sent += 2
+            kinds |= {fs[0].name, fs[1].name}
+    assert sent >= 30
+    assert kinds == {f.name for f in FAULTS}
 
 
 def test_transport_faults(seed, tmp_path):

@@ -279,3 +279,19 @@ def test_offline_digest_has_no_llm_fields():
     assert "writers" not in d and "summary_paragraphs" not in d
     assert all("description" not in g for g in d["groups"])
     assert "LLM" not in offline("--format", "md")
+
+
+def test_a_refusing_server_is_not_asked_again(seed, tmp_path):
+    with ScriptedServer(tmp_path, {"*": [{"status": 401, "message": "invalid api key"}]}) as server:
+        out = digest(server, "--format", "json", "--llm-concurrency", "2")
+        sent = server.stats()["requests"]
+    assert 1 <= sent <= 2  # the calls already in flight, then none
+    writers = json.loads(out)["digest"]["writers"]
+    assert all(w["writer"] == "offline" and "HTTP 401" in w["note"] for w in writers)
+    assert same_as_offline_but_writers(out)
+
+
+def same_as_offline_but_writers(json_out: str) -> bool:
+    d = json.loads(json_out)["digest"]
+    d.pop("writers")
+    return d == json.loads(offline("--format", "json"))["digest"]

@@ -243,10 +243,11 @@ def group_tasks(ctx: Context) -> list[Task]:
             if stat is not None:
                 claims[s.id] = _comment_claims(stat)
         label = clean_label(g)
-        facts = [("これまでの名前", label), ("キーフレーズ", "、".join(g.key_phrases[:6]))] + facts
+        names = tuple(dict.fromkeys((label, redact(label))))
+        facts = [("これまでの名前", redact(label)), ("キーフレーズ", redact("、".join(g.key_phrases[:6])))] + facts
         out.append(Task(
             subject, "group", tuple(facts), tuple(sources), frozenset(numbers),
-            labels=(label,), claims=tuple(sorted(claims.items())), subject_labels=((label, subject),),
+            labels=names, claims=tuple(sorted(claims.items())), subject_labels=tuple((x, subject) for x in names),
             subject=subject, offline_chars=len(label) + 40, group_id=g.id,
         ))
     return out
@@ -277,15 +278,16 @@ def _discussion_parts(ctx: Context, labels: dict[int, str]) -> tuple[tuple, tupl
 
     for rank, g in enumerate(ctx.mains[:MAX_GROUPS]):
         label = labels.get(g.id) or clean_label(g)
+        shown = redact(label)
         subject = f"group:{g.id}"
-        names[label] = subject
+        names[label] = names[shown] = subject
         claims[subject] = _group_claims(g)
-        gf, gn = _group_facts(g, n, prefix=f"グループ{rank + 1}「{label}」の")
+        gf, gn = _group_facts(g, n, prefix=f"グループ{rank + 1}「{shown}」の")
         facts += gf
         numbers |= gn
         ids = [i for i in (add(p) for p in g.representatives) if i][:DISCUSSION_SOURCES]
         if ids:
-            facts.append((f"グループ{rank + 1}「{label}」の代表的なコメント", "、".join(ids)))
+            facts.append((f"グループ{rank + 1}「{shown}」の代表的なコメント", "、".join(ids)))
     order = [c.position for c in ctx.entry.comments]
     vstats = []
     for p in order:

@@ -100,3 +100,38 @@ def test_split_wording_needs_split_votes(seed_tasks):
                                         ("千二百", 1200), ("九百九十九", 999)])
 def test_kanji_numbers(text, value):
     assert kanji_number(text) == value
+
+
+def test_nested_and_other_quote_marks_are_checked_whole(seed_tasks):
+    _, tasks = seed_tasks
+    task = next(t for t in tasks if t.kind == "group")
+    src = task.sources[0]
+    frag = next(line for line in src.text.split("\n") if len(line) > 20)[:10]
+    # an invented outer quote around a real inner one
+    _, errors = check_text(task, f"「作り話の前置き「{frag}」作り話の後書き」という声。", [src.id], "d")
+    assert errors
+    # invented words in 『』 or “” are quotes too
+    for open_, close in (("『", "』"), ("“", "”")):
+        _, errors = check_text(task, f"{open_}どこにも書かれていない発言{close}という声。", [src.id], "d")
+        assert errors
+    # brackets that do not balance
+    _, errors = check_text(task, f"「{frag}という声。", [src.id], "d")
+    assert errors
+
+
+def test_nested_quote_inside_a_real_quote_passes(seed_tasks):
+    entry, tasks = seed_tasks
+    for task in tasks:
+        if task.kind != "group":
+            continue
+        for src in task.sources:
+            for line in src.text.split("\n"):
+                start = line.find("「")
+                end = line.find("」", start)
+                if start > 3 and end > start and end + 3 < len(line):
+                    quote = line[start - 3:end + 3]
+                    checked, errors = check_text(task, f"「{quote}」という声。", [src.id], "d")
+                    assert errors == [], errors
+                    assert checked.quotes[0].text == quote
+                    return
+    pytest.skip("no comment of the seed quotes with 「」")

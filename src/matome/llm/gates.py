@@ -29,7 +29,8 @@ from matome.model import Quote
 
 MIN_FRAGMENT = 2
 
-_QUOTE_RE = re.compile(r"「([^「」]*)」")
+_OPEN = {"「": "」", "『": "』", "“": "”"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
 _ELLIPSIS_RE = re.compile(r"…+|‥+|\.{3,}|⋯+")
 _ID_RE = re.compile(r"(?<![A-Za-z0-9])[CcSs]\d+(?![0-9])")
 _SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]*")
@@ -79,6 +80,36 @@ class Checked:
 
     text: str
     quotes: tuple[Quote, ...]
+
+
+def quote_spans(text: str) -> tuple[list[tuple[int, int]], bool]:
+    """The top-level quotes of ``text`` (「」, 『』 or “”, nested quotes inside them) as (start,
+    end) of their contents; False when the brackets do not balance."""
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            stack.append((ch, i))
+        elif ch in _CLOSE:
+            if not stack or stack[-1][0] != _CLOSE[ch]:
+                return spans, False
+            _, j = stack.pop()
+            if not stack:
+                spans.append((j + 1, i))
+    return spans, not stack
+
+
+def blank_quotes(text: str) -> tuple[str, list[int]]:
+    """``text`` with the contents of its top-level quotes removed, and where each quote's
+    opening bracket is in the result."""
+    spans, _ = quote_spans(text)
+    out, where, last = [], [], 0
+    for a, b in spans:
+        out.append(text[last:a])
+        where.append(sum(len(x) for x in out) - 1)
+        last = b
+    out.append(text[last:])
+    return "".join(out), where
 
 
 def _norm_map(s: str) -> tuple[str, list[int]]:
@@ -146,7 +177,7 @@ def check_text(task: Task, text: str, cites: list[str], where: str) -> tuple[Che
             cited.append(src)
     if task.kind == "summary" and not cites:
         errors.append(GateError(f"{where}: 元にした記事の文の番号を cites に入れてください。", "cites"))
-    if _ID_RE.search(_QUOTE_RE.sub("「」", text)):
+    if _ID_RE.search(blank_quotes(text)[0]):
         errors.append(GateError(f"{where}: 本文に番号（{_ID_RE.search(text).group(0)}）を書かず、cites に入れてください。", "id"))
 
     labels = {_norm(x) for x in task.labels}
@@ -154,10 +185,13 @@ def check_text(task: Task, text: str, cites: list[str], where: str) -> tuple[Che
     out: list[str] = []
     last = 0
     quoted_subjects: list[list[str]] = []  # per quote: the subjects it refers to
-    for m in _QUOTE_RE.finditer(text):
-        inner = m.group(1)
-        out.append(text[last:m.start(1)])
-        last = m.end(1)
+    spans, balanced = quote_spans(text)
+    if not balanced:
+        errors.append(GateError(f"{where}: かぎ括弧の対応が取れていません。引用は「」で正しく囲んでください。", "quote"))
+    for a, b in spans:
+        inner = text[a:b]
+        out.append(text[last:a])
+        last = b
         if _norm(inner) in labels:
             out.append(inner)
             quoted_subjects.append([dict(task.subject_labels).get(x, "") for x in task.labels if _norm(x) == _norm(inner)])
@@ -194,37 +228,37 @@ def check_text(task: Task, text: str, cites: list[str], where: str) -> tuple[Che
     fixed = "".join(out)
 
     # numbers outside quotes
-    bare = _QUOTE_RE.sub("「」", fixed)
+    bare, opened = blank_quotes(text)  # the contents of quotes are checked above
     written = numbers_in(bare) | {str(kanji_number(m.group(1))) for m in _KANJI_NUM_RE.finditer(bare)
                                    if kanji_number(m.group(1)) is not None}
     for num in sorted(written - task.numbers, key=lambda x: (len(x), x)):
         errors.append(GateError(f"{where}: 数値「{num}」は与えられた統計にありません。数値は与えられたものだけをそのまま使ってください。", "number"))
 
     if task.kind != "summary":  # the article's own words are not claims about the votes
-        errors += _wording(task, fixed, quoted_subjects, where)
+        errors += _wording(task, bare, list(zip(opened, quoted_subjects)), where)
     if errors:
         return None, errors
     return Checked(fixed, tuple(quotes)), []
 
 
-def _wording(task: Task, text: str, quoted_subjects: list[list[str]], where: str) -> list[str]:
+def _wording(task: Task, bare: str, quotes: list[tuple[int, list[str]]], where: str) -> list[str]:
+    """``bare``: the text with its quotes emptied; ``quotes``: where each quote opens in it,
+    and the subjects (groups, comments) it names."""
     errors = []
-    quote_spans = [(m.start(), m.end()) for m in _QUOTE_RE.finditer(text)]
-    for sm in _SENTENCE_RE.finditer(text):
-        sentence = sm.group(0)
+    for sm in _SENTENCE_RE.finditer(bare):
+        plain = sm.group(0)
         a, b = sm.start(), sm.end()
-        subjects = [s for (qa, qb), subs in zip(quote_spans, quoted_subjects) if a <= qa < b for s in subs if s]
+        subjects = [s for at, subs in quotes if a <= at < b for s in subs if s]
         subjects = subjects or [task.subject]
-        plain = _QUOTE_RE.sub("「」", sentence)
         for claim, pattern in CLAIM_PATTERNS.items():
             for m in pattern.finditer(plain):
                 negated = bool(_NEGATION_RE.search(plain[m.end():]))
                 holds = any(claim in task.claims_of(s) for s in subjects)
                 if negated and holds:
-                    errors.append(GateError(f"{where}: 「{m.group(0)}」を否定していますが、評価の集計では当てはまります（{sentence.strip()[:40]}）。", "wording"))
+                    errors.append(GateError(f"{where}: 「{m.group(0)}」を否定していますが、評価の集計では当てはまります（{plain.strip()[:40]}）。", "wording"))
                 elif not negated and not holds:
                     errors.append(GateError(
-                        f"{where}: 「{m.group(0)}」（{CLAIM_JA[claim]}）は▲・▼の集計と合いません（{sentence.strip()[:40]}）。"
+                        f"{where}: 「{m.group(0)}」（{CLAIM_JA[claim]}）は▲・▼の集計と合いません（{plain.strip()[:40]}）。"
                         "統計の「傾向」に合う言い方にしてください。", "wording"))
     return errors
 
@@ -260,7 +294,7 @@ def check_answer(task: Task, answer) -> tuple[Accepted | None, list[str]]:
         label, e1 = check_text(task, answer.label, answer.cites, "label")
         desc, e2 = check_text(task, answer.description, answer.cites, "description")
         errors = e1 + e2
-        if label and ("\n" in label.text or "「" in label.text):
+        if label and ("\n" in label.text or any(ch in label.text for ch in "「」『』“”")):
             errors.append(GateError("label: 改行や「」を含めず、一行の短い文にしてください。", "format"))
         if errors:
             return None, errors

@@ -208,7 +208,7 @@ def _writer_notes(digest: Digest) -> dict[str, list[str]]:
     """Per part, the Markdown lines that say who wrote it (only for digests made with --llm)."""
     from matome.llm.apply import writer_note
 
-    return {w.part: [f"_（{md_escape(writer_note(w))}）_", ""] for w in digest.writers}
+    return {w.part: [f"_{md_escape(writer_note(w))}_", ""] for w in digest.writers}
 
 
 # ---------------------------------------------------------------------------------------

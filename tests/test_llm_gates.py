@@ -135,3 +135,25 @@ def test_nested_quote_inside_a_real_quote_passes(seed_tasks):
                     assert checked.quotes[0].text == quote
                     return
     pytest.skip("no comment of the seed quotes with 「」")
+
+
+def test_cites_in_other_spellings_are_understood(seed_tasks):
+    _, tasks = seed_tasks
+    task = next(t for t in tasks if t.kind == "group")
+    src = task.sources[0]
+    number = src.id[1:]
+    frag = next(line for line in src.text.split("\n") if len(line) > 20)[:10]
+    for cite in (src.id, f"[{src.id}]", src.id.lower(), number, "Ｃ" + "".join(chr(ord(d) + 0xFEE0) for d in number)):
+        checked, errors = check_text(task, f"「{frag}」という声。", [cite], "d")
+        assert errors == [], (cite, errors)
+
+
+def test_an_object_after_a_sentence_is_read_and_still_checked(seed_tasks):
+    _, tasks = seed_tasks
+    task = next(t for t in tasks if t.kind == "group")
+    answer = json.dumps(good_answer(task), ensure_ascii=False)
+    accepted, errors = _gate(task, "以下が回答です。\n```json\n" + answer + "\n```")
+    assert errors == [] and accepted is not None
+    bad = json.dumps({**good_answer(task), "description": "「どこにもない発言」という声。"}, ensure_ascii=False)
+    accepted, errors = _gate(task, "回答: " + bad)
+    assert accepted is None and errors

@@ -161,12 +161,21 @@ def _find_fragments(fragments: list[str], source_text: str) -> list[tuple[int, i
     return spans
 
 
+def normalize_cite(cite: str, task: Task) -> str:
+    """``Ｃ１２``, `` [C12] ``, ``c12`` → ``C12``; a bare number gets the task's prefix."""
+    c = unicodedata.normalize("NFKC", str(cite)).strip(" []【】()#").upper()
+    if c.isdigit():
+        c = ("S" if task.kind == "summary" else "C") + c
+    return c
+
+
 def check_text(task: Task, text: str, cites: list[str], where: str) -> tuple[Checked | None, list[str]]:
     """Check one text of an answer against its task; ``where`` names it in the errors."""
     errors: list[str] = []
     cited = []
+    cites = [normalize_cite(c, task) for c in cites]
     for c in cites:
-        src = task.source(c.strip())
+        src = task.source(c)
         if src is None:
             ids = "、".join(s.id for s in task.sources)
             if task.kind == "summary":

@@ -76,13 +76,17 @@ def parse(kind: str, content: str | None) -> tuple[_Answer | None, list[str]]:
     if content is None or not content.strip():
         return None, [GateError("回答が空でした。", "format")]
     text = content.strip()
-    if text.startswith("```"):  # a fenced block: take what is inside
-        text = text.strip("`")
-        text = text[text.find("{"):] if "{" in text else text
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        return None, [GateError(f"回答が正しいJSONではありません（{e.msg}、{e.pos}文字目）。JSONだけを返してください。", "format")]
+        # an object inside a fenced block or after a sentence: the object alone (then validated)
+        a, b = text.find("{"), text.rfind("}")
+        try:
+            if a < 0 or b <= a:
+                raise e
+            data = json.loads(text[a:b + 1])
+        except json.JSONDecodeError:
+            return None, [GateError(f"回答が正しいJSONではありません（{e.msg}、{e.pos}文字目）。JSONだけを返してください。", "format")]
     try:
         return SCHEMAS[kind].model_validate(data), []
     except ValidationError as e:

@@ -356,6 +356,23 @@ class Group:
     label_position: int | None = None  # the comment the label is quoted from (None: a fixed name)
     label_start: int | None = None  # character offset of the label in that comment's text
     other: bool = False  # その他: the comments that fit no opinion group
+    description: str = ""  # one line about the group (written by the optional LLM writer)
+
+
+@dataclass(frozen=True)
+class PartWriter:
+    """Who wrote one part of a digest's text, and why the offline text was kept.
+
+    ``part`` is ``"summary"`` (the (要約) paragraphs), ``"discussion"`` (この議論では…),
+    ``"matome"`` (the [まとめ] block) or ``"group:<id>"`` (a group's label and description);
+    ``writer`` is ``"llm"`` or ``"offline"``; ``note`` (Japanese) says why the offline text
+    was kept, empty when the LLM's text passed every check.
+    """
+
+    part: str
+    writer: str
+    model: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -371,3 +388,7 @@ class Digest:
     groups: tuple[Group, ...] = ()
     comments: tuple[CommentStat, ...] = ()
     quotes: tuple[Quote, ...] = ()
+    #: (要約) paragraphs written by the optional LLM writer; empty: the summary sentences are used
+    summary_paragraphs: tuple[str, ...] = ()
+    #: which writer produced each part (empty for an offline digest)
+    writers: tuple[PartWriter, ...] = ()

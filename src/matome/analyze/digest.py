@@ -29,6 +29,7 @@ from matome.model import (
     Digest,
     Entry,
     Group,
+    PartWriter,
     Quote,
     SummarySentence,
 )
@@ -250,7 +251,8 @@ def _groups(raw_groups, positions: list[int], pairs: list[tuple[int, int]], thre
 def apply_digest(entry: Entry, digest: Digest) -> Entry:
     """The entry with the digest's (要約) and discussion records; ids, stamps, flags and every
     other record unchanged (so they round-trip byte for byte)."""
-    summary = replace(entry.summary, paragraphs=tuple(s.text for s in digest.summary), verbatim=None)
+    paragraphs = tuple(digest.summary_paragraphs) or tuple(s.text for s in digest.summary)
+    summary = replace(entry.summary, paragraphs=paragraphs, verbatim=None)
     discussion = replace(
         entry.discussion,
         paragraphs=tuple(digest.discussion_paragraphs),
@@ -266,8 +268,11 @@ def apply_digest(entry: Entry, digest: Digest) -> Entry:
 
 
 def digest_to_dict(d: Digest) -> dict[str, Any]:
-    """A JSON-safe dict (lists, str, int, float, None) that digest_from_dict reads back exactly."""
-    return {
+    """A JSON-safe dict (lists, str, int, float, None) that digest_from_dict reads back exactly.
+
+    The optional LLM writer's fields (``summary_paragraphs``, ``writers``, group
+    ``description``) appear only when set, so an offline digest's JSON does not change."""
+    out = {
         "format": DIGEST_FORMAT,
         "engine": d.engine,
         "settings": [[k, val] for k, val in d.settings],
@@ -295,6 +300,7 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
                 "label_position": g.label_position,
                 "label_start": g.label_start,
                 "other": g.other,
+                **({"description": g.description} if g.description else {}),
             }
             for g in d.groups
         ],
@@ -316,6 +322,11 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
         ],
         "quotes": [{"text": q.text, "position": q.position, "start": q.start} for q in d.quotes],
     }
+    if d.summary_paragraphs:
+        out["summary_paragraphs"] = list(d.summary_paragraphs)
+    if d.writers:
+        out["writers"] = [{"part": w.part, "writer": w.writer, "model": w.model, "note": w.note} for w in d.writers]
+    return out
 
 
 class DigestFormatError(ValueError):
@@ -365,6 +376,7 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
                 label_position=_opt_int(g.get("label_position")),
                 label_start=_opt_int(g.get("label_start")),
                 other=bool(g.get("other", False)),
+                description=str(g.get("description", "")),
             )
             for g in data.get("groups", [])
         )
@@ -387,6 +399,11 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
         )
         where = "quotes"
         quotes = tuple(Quote(str(q["text"]), int(q["position"]), int(q["start"])) for q in data.get("quotes", []))
+        where = "writers"
+        writers = tuple(
+            PartWriter(str(w["part"]), str(w["writer"]), str(w.get("model", "")), str(w.get("note", "")))
+            for w in data.get("writers", [])
+        )
         where = "discussion"
         return Digest(
             engine=str(data["engine"]),
@@ -398,6 +415,8 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
             groups=groups,
             comments=comments,
             quotes=quotes,
+            summary_paragraphs=tuple(str(p) for p in data.get("summary_paragraphs", [])),
+            writers=writers,
         )
     except (KeyError, TypeError, ValueError) as e:
         raise DigestFormatError(f"bad digest {where}: {type(e).__name__}: {e}") from None

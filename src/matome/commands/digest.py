@@ -23,6 +23,7 @@ from pathlib import Path
 
 import typer
 
+from matome.commands import llm as llm_opts
 from matome.commands.common import err_console, fail, read_entries, warn, write_out
 from matome.model import Digest, Entry
 
@@ -134,18 +135,24 @@ def render_markdown(entry: Entry, digest: Digest) -> str:
     down = sum(c.votes.down for c in comments)
     out += [f"コメント {len(comments):,} 件 · ▲{up:,} · ▼{down:,}", ""]
 
+    notes = _writer_notes(digest)
     out += ["## 記事の要約", ""]
-    if digest.summary:
+    if digest.summary_paragraphs:
+        out += [md_escape(p) + "\n" for p in digest.summary_paragraphs]
+    elif digest.summary:
         out += [f"- {md_escape(s.text)}" for s in digest.summary] + [""]
     else:
         out += ["（本文がないため要約はありません）", ""]
+    out += notes.get("summary", [])
 
     out += ["## 読者の議論", ""]
     for p in digest.discussion_paragraphs:
         out += [md_escape(p), ""]
+    out += notes.get("discussion", [])
     out += [f"**［まとめ］{md_escape(digest.matome_headline)}**", ""]
     for p in digest.matome_paragraphs:
         out += [md_escape(p), ""]
+    out += notes.get("matome", [])
 
     by_pos = {c.position: c for c in comments}
     tops = [g for g in digest.groups if g.parent is None] or list(digest.groups)
@@ -161,6 +168,9 @@ def render_markdown(entry: Entry, digest: Digest) -> str:
         out.append("")
         for g in tops:
             out += [f"### {md_escape(clean_label(g))}（{len(g.members):,}件）", ""]
+            if g.description:
+                out += [md_escape(g.description), ""]
+            out += notes.get(f"group:{g.id}", [])
             if g.key_phrases:
                 out += ["キーワード: " + "、".join(md_escape(k) for k in g.key_phrases[:6]), ""]
             shown = 0
@@ -192,6 +202,13 @@ def render_markdown(entry: Entry, digest: Digest) -> str:
             out.append("")
     out += [f"_{md_escape(digest.engine)}_", ""]
     return "\n".join(out)
+
+
+def _writer_notes(digest: Digest) -> dict[str, list[str]]:
+    """Per part, the Markdown lines that say who wrote it (only for digests made with --llm)."""
+    from matome.llm.apply import writer_note
+
+    return {w.part: [f"_{md_escape(writer_note(w))}_", ""] for w in digest.writers}
 
 
 # ---------------------------------------------------------------------------------------
@@ -232,8 +249,23 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Seed of every random step (same seed, same output)."),
         keep_going: bool = typer.Option(False, "--keep-going", help="Skip bad entries and report them."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No status lines on standard error."),
+        llm: bool = llm_opts.LLM,
+        llm_base_url: str = llm_opts.BASE_URL,
+        llm_model: str = llm_opts.MODEL,
+        llm_dry_run: bool = llm_opts.DRY_RUN,
+        llm_max_cost: float = llm_opts.MAX_COST,
+        llm_prices: str = llm_opts.PRICES,
+        llm_concurrency: int = llm_opts.CONCURRENCY,
+        llm_timeout: float = llm_opts.TIMEOUT,
+        llm_retries: int = llm_opts.RETRIES,
+        llm_cache: str = llm_opts.CACHE,
     ) -> None:
         """Digest each entry: article summary (要約), opinion groups, ▲/▼ analysis, この議論では… and [まとめ]."""
+        options = llm_opts.LlmOptions(llm, llm_base_url, llm_model, llm_dry_run, llm_max_cost, llm_prices,
+                                      llm_concurrency, llm_timeout, llm_retries, llm_cache)
+        writer = llm_opts.make_writer(options, cache=None)
+        if writer is not None:
+            writer.cache = llm_opts.dir_cache(options)
         if fmt is Format.view and out not in (None, "-"):
             fail("--format view renders for the terminal; use --format md with --out")
         if path is None and comments is None:
@@ -255,11 +287,17 @@ def register(app: typer.Typer) -> None:
         except (TypeError, ValueError) as e:
             fail(f"bad settings: {e}")
         pieces: list[str] = []
+        planned = []
         for entry in entries:
             try:
                 d = digest_entry(entry, settings, progress=_progress_for(entry, quiet))
             except ValueError as e:
                 fail(f"{entry.origin or entry.title}: {e}")
+            if writer is not None and options.dry_run:
+                planned += writer.plan(entry, d)
+                continue
+            if writer is not None:
+                d = writer.rewrite(entry, d)
             applied = apply_digest(entry, d)
             if fmt is Format.archive:
                 pieces.append(applied)
@@ -270,6 +308,10 @@ def register(app: typer.Typer) -> None:
                 pieces.append(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
             else:
                 pieces.append(render_markdown(applied, d))
+        if writer is not None and options.dry_run:
+            llm_opts.print_plan(writer, planned)
+            return
+        llm_opts.report_usage(writer, quiet)
         if fmt is Format.archive:
             from matome.io.archive import write_entries
 

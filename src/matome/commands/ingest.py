@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from matome.commands import llm as llm_opts
 from matome.commands.common import err_console, fail, warn
 from matome.io.archive import ArchiveFormatError, archive_files, decode, read_bytes
 from matome.io.jsonl import read_jsonl
@@ -135,7 +135,7 @@ def _add(report: IngestReport, errors: list[str]) -> None:
 
 
 def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bool, settings=None,
-                 show_progress: bool = True, allow_private: bool = False) -> IngestReport:
+                 show_progress: bool = True, allow_private: bool = False, rewrite=None) -> IngestReport:
     from matome.io.sources import is_url
 
     files = expand(paths)
@@ -147,7 +147,7 @@ def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bo
         _add(report, errors)
         if errors and not keep_going:
             return report
-        report.merge(store.ingest_entries(entries, digest=digest, settings=settings))
+        report.merge(store.ingest_entries(entries, digest=digest, settings=settings, rewrite=rewrite))
     total = sum(f.stat().st_size for f in files) or 1
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("bytes"),
                TimeElapsedColumn()]
@@ -165,12 +165,29 @@ def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bo
             def tick(_entry, _status):
                 bar.advance(task, step)
 
-            report.merge(store.ingest_entries(entries, digest=digest, progress=tick, settings=settings))
+            report.merge(store.ingest_entries(entries, digest=digest, progress=tick, settings=settings, rewrite=rewrite))
             if not entries:
                 bar.advance(task, size)
             if report.failed and not keep_going:
                 break
     return report
+
+
+def plan_paths(paths: list[str], writer, settings, allow_private: bool) -> list:
+    """``--llm-dry-run``: the calls the LLM writer would make for these sources (nothing is
+    sent and nothing is written)."""
+    from matome.io.sources import is_url
+    from matome.store import digests as digest_engine
+
+    entries: list[Entry] = []
+    for url in [p for p in paths if is_url(p)]:
+        entries += page_entries(url, allow_private=allow_private)[0]
+    for f in expand(paths):
+        entries += read_source(f)[0]
+    calls = []
+    for entry in entries:
+        calls += writer.plan(entry, digest_engine.offline_digest(entry, settings))
+    return calls
 
 
 def register(app: typer.Typer) -> None:
@@ -183,15 +200,35 @@ def register(app: typer.Typer) -> None:
                                         help="Skip bad entries and import the rest (default), or stop at the first bad one."),
         settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
         allow_private: bool = typer.Option(False, "--allow-private", help="Allow fetching URLs on loopback/private addresses."),
+        llm: bool = llm_opts.LLM,
+        llm_base_url: str = llm_opts.BASE_URL,
+        llm_model: str = llm_opts.MODEL,
+        llm_dry_run: bool = llm_opts.DRY_RUN,
+        llm_max_cost: float = llm_opts.MAX_COST,
+        llm_prices: str = llm_opts.PRICES,
+        llm_concurrency: int = llm_opts.CONCURRENCY,
+        llm_timeout: float = llm_opts.TIMEOUT,
+        llm_retries: int = llm_opts.RETRIES,
     ) -> None:
         """Add articles to the archive, merging re-fetched ones (new comments, vote snapshots)."""
         parsed = parse_settings(settings)
+        options = llm_opts.LlmOptions(llm, llm_base_url, llm_model, llm_dry_run, llm_max_cost, llm_prices,
+                                      llm_concurrency, llm_timeout, llm_retries)
+        writer = llm_opts.make_writer(options)
+        if writer is not None and no_digest:
+            fail("--llm writes digests: it cannot go with --no-digest")
         store = open_for_command(db)
         try:
+            if writer is not None:
+                writer.cache = store.llm_cache()
+            if writer is not None and options.dry_run:
+                llm_opts.print_plan(writer, plan_paths(paths, writer, parsed, allow_private))
+                return
             report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed,
-                                  allow_private=allow_private)
+                                  allow_private=allow_private, rewrite=writer.rewrite if writer else None)
         finally:
             store.close()
+        llm_opts.report_usage(writer, False)
         for f in report.failed:
             warn(f"failed: {f}")
         for f in report.digest_failures:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 from types import ModuleType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from matome.model import Digest, Entry
 from matome.store.keys import canonical_json
@@ -52,13 +52,25 @@ def settings_json(settings: Mapping[str, Any] | None) -> str:
     return canonical_json(dict(settings or {}))
 
 
-def compute(entry: Entry, settings: Mapping[str, Any] | None = None) -> tuple[str, str, str]:
-    """(engine version, settings JSON, digest JSON) for an entry."""
+def compute(entry: Entry, settings: Mapping[str, Any] | None = None,
+            rewrite: Callable[[Entry, Digest], Digest] | None = None) -> tuple[str, str, str]:
+    """(engine version, settings JSON, digest JSON) for an entry; ``rewrite`` (the optional LLM
+    writer) may replace the digest's texts."""
     mod = engine_module()
     if mod is None:
         raise RuntimeError("the digest engine (matome.analyze.digest) is not installed")
     digest = mod.digest_entry(entry, _effective(mod, settings))
+    if rewrite is not None:
+        digest = rewrite(entry, digest)
     return str(mod.ENGINE_VERSION), settings_json(settings), canonical_json(mod.digest_to_dict(digest))
+
+
+def offline_digest(entry: Entry, settings: Mapping[str, Any] | None = None) -> Digest:
+    """The offline digest of an entry (what ``compute`` starts from)."""
+    mod = engine_module()
+    if mod is None:
+        raise RuntimeError("the digest engine (matome.analyze.digest) is not installed")
+    return mod.digest_entry(entry, _effective(mod, settings))
 
 
 def current_engine() -> str | None:

@@ -93,3 +93,17 @@ digests = Table(
 )
 
 RECORD_KINDS = ("headline", "summary", "body", "discussion", "thread")
+
+#: Answers of the optional LLM writer (matome.llm.cache), keyed by a hash of model, prompt
+#: version, schema, settings and messages.
+llm_cache = Table(
+    "llm_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("model", String(255), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("tokens_in", Integer, nullable=False),
+    Column("tokens_out", Integer, nullable=False),
+    Column("finish_reason", String(32), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)

@@ -84,6 +84,7 @@ class Store:
         progress: Progress | None = None,
         settings: Mapping[str, Any] | None = None,
         observed_at: str | None = None,
+        rewrite: Callable[[Entry, Digest], Digest] | None = None,
     ) -> IngestReport:
         """Merge entries; a failing entry is reported, never fatal.
 
@@ -91,7 +92,8 @@ class Store:
         or ``BATCH_COMMENTS`` comments), each article inside its own savepoint: a bad article
         is rolled back alone and the others of its batch are kept, and an interrupted ingest
         leaves whole articles only. The search index is brought up to date in bulk before
-        the next search (:mod:`matome.store.fts`), not here."""
+        the next search (:mod:`matome.store.fts`), not here. ``rewrite`` (the optional LLM
+        writer) may replace the texts of each digest computed."""
         report = IngestReport()
         do_digest = digest and digest_engine.available()
         max_articles = BATCH_ARTICLES.get(self.dialect, 50)
@@ -110,7 +112,7 @@ class Store:
                 digest_row = None
                 if do_digest and self._digest_needed(entry.key, sha1, settings):
                     try:
-                        digest_row = digest_engine.compute(entry, settings)
+                        digest_row = digest_engine.compute(entry, settings, rewrite)
                     except Exception as e:  # the digest engine failing must not lose the entry
                         report.digest_failures.append(_failure(where, f"digest failed: {type(e).__name__}: {e}"))
                 batch.append((entry, where, sha1, digest_row))
@@ -219,6 +221,7 @@ class Store:
         settings: Mapping[str, Any] | None = None,
         force: bool = False,
         progress: Callable[[int, bool], None] | None = None,
+        rewrite: Callable[[Entry, Digest], Digest] | None = None,
     ) -> tuple[int, list[tuple[int, str]]]:
         """Recompute stale digests (or those of ``article_ids``). Returns (done, failures)."""
         if not digest_engine.available():
@@ -234,7 +237,7 @@ class Store:
                 failures.append((aid, "no such article"))
             else:
                 try:
-                    row = digest_engine.compute(entry, settings)
+                    row = digest_engine.compute(entry, settings, rewrite)
                     with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
                         _store_digest(conn, aid, entry_sha1(entry), row, utc_now())
                     done += 1
@@ -244,6 +247,12 @@ class Store:
             if progress:
                 progress(aid, ok)
         return done, failures
+
+    def llm_cache(self):
+        """The LLM writer's answer cache in this archive (:mod:`matome.store.llm_cache`)."""
+        from matome.store.llm_cache import DbAnswerCache
+
+        return DbAnswerCache(self.engine)
 
     # ------------------------------------------------------------------ reading
 

@@ -246,6 +246,7 @@ def _groups(digest: Digest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "bar_down": bar_down,
                 "id": g.id,
                 "label": g.label,
+                "description": g.description,
                 "key_phrases": list(g.key_phrases),
                 "count": len(g.members),
                 "members": list(g.members),
@@ -321,7 +322,10 @@ def build_article_view(
     up = sum(r["up"] for r in rows)
     down = sum(r["down"] for r in rows)
     paragraphs = entry.body.paragraphs
-    if digest is not None and digest.summary:
+    if digest is not None and digest.summary_paragraphs:
+        summary = [{"text": p, "paragraph": None, "sentence": None} for p in digest.summary_paragraphs]
+        summary_origin = "llm"
+    elif digest is not None and digest.summary:
         summary = [{"text": s.text, "paragraph": s.paragraph, "sentence": s.sentence} for s in digest.summary]
         summary_origin = "matome"
     else:
@@ -343,6 +347,9 @@ def build_article_view(
             "origin": "archive",
         }
     all_groups = _groups(digest, rows) if digest is not None else []
+    notes = writer_notes(digest)
+    for g in all_groups:
+        g["writer_note"] = notes.get(f"group:{g['id']}", "")
     index = {g["id"]: g for g in all_groups}
     # two-level digests: top groups are the cards and map colours, fine groups sit inside them
     groups = [g for g in all_groups if g["parent"] is None or g["parent"] not in index]
@@ -375,7 +382,18 @@ def build_article_view(
         "engine": digest.engine if digest is not None else None,
         "has_map": has_map,
         "history": history or [],
+        "writer_notes": notes,
     }
+
+
+def writer_notes(digest: Digest | None) -> dict[str, str]:
+    """Per part of a digest made with --llm: who wrote it, and why matome's own text was kept
+    (empty for an offline digest)."""
+    if digest is None or not digest.writers:
+        return {}
+    from matome.llm.apply import writer_note
+
+    return {w.part: writer_note(w) for w in digest.writers}
 
 
 def map_payload(view: dict[str, Any]) -> dict[str, Any]:

@@ -182,12 +182,15 @@ def test_vote_history_shown_where_snapshots_exist(base_url, wd):
 
 
 def test_static_assets_are_local_and_compressed(base_url):
-    r = httpx.get(f"{base_url}/static/plotly.min.js", headers={"Accept-Encoding": "gzip"}, timeout=30)
+    r = httpx.get(f"{base_url}/static/plotly-basic.min.js", headers={"Accept-Encoding": "gzip"}, timeout=30)
     assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
-    assert "plotly.js" in r.text[:200]
+    assert "plotly.js (basic" in r.text[:200]
     etag = r.headers["etag"]
-    assert httpx.get(f"{base_url}/static/plotly.min.js", headers={"If-None-Match": etag}).status_code == 304
+    assert httpx.get(f"{base_url}/static/plotly-basic.min.js", headers={"If-None-Match": etag}).status_code == 304
     assert get(f"{base_url}/static/..%2Fapp.py").status_code == 404
+    # only the shipped table is served: the licence file beside the bundle and other names are not
+    assert get(f"{base_url}/static/plotly-basic.LICENSE.txt").status_code == 404
+    assert get(f"{base_url}/static/plotly.min.js").status_code == 404
     page = get(f"{base_url}/articles/1").text + get(base_url + "/").text
     assert not re.search(r'(src|href)="(https?:)?//', page.replace('href="https://news.yahoo.co.jp', "")), "no remote assets"
 
@@ -244,7 +247,9 @@ def test_report_cli_writes_self_contained_file(tmp_path, wd):
     assert "default-src 'none'" in policy and "unsafe-inline" not in policy
     for h in _script_hashes(page):
         assert h in policy
-    assert "plotly.js v" in page
+    assert "plotly.js (basic - minified) v" in page
+    # the one-file report stays small: the map needs only Plotly's scatter trace
+    assert out.stat().st_size <= 1_500_000, out.stat().st_size
     r = subprocess.run([sys.executable, "-m", "matome.cli", "report", "424242", "--db", str(wd.path), "-o", str(out)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "no article 424242" in r.stderr and "Traceback" not in r.stderr
@@ -287,7 +292,7 @@ def test_article_without_digest_shows_archived_summaries(base_url, wd):
         assert f"<li>{esc(p)}</li>" in page
     assert "アーカイブに記録された要約です" in page
     assert esc(wd.plain_entry.discussion.matome_headline) in page
-    assert "意見グループ" not in page and "opinion-map" not in page and "plotly.min.js" not in page
+    assert "意見グループ" not in page and "opinion-map" not in page and "plotly" not in page
     order = [int(p) for p in re.findall(r'<li class="comment" id="c(\d+)"', page)]
     # recommended order without a digest: Wilson lower bound of ▲/(▲+▼)
     assert order == [1, 2, 0]
@@ -312,3 +317,25 @@ def test_two_level_groups_cards_and_fine_group_filter(base_url, wd):
     r = get(f"{base_url}/api/articles/{wd.big_id}/comments", params={"group": sub.id, "sort": "original"})
     assert [c["position"] for c in r.json()["comments"]] == sorted(sub.members)
     assert get(f"{base_url}/api/articles/{wd.big_id}/comments", params={"group": 9999}).status_code == 404
+
+
+def test_static_route_keeps_no_unknown_names(base_url):
+    """Unknown names are refused without being remembered: memory stays bounded."""
+    import tracemalloc
+
+    from matome.web import assets
+
+    for name in assets.SHIPPED:
+        assert assets.asset(name) is not None
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(2000):
+            assert assets.asset(f"{i:06d}-" + "x" * 4000 + ".js") is None
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 1_000_000, f"{grown} bytes kept for 2,000 unknown names"
+    for i in range(50):
+        assert get(f"{base_url}/static/nosuch{i}.js").status_code == 404
+    assert assets.loaded_names() <= set(assets.SHIPPED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Literal
 
-from fastapi import APIRouter, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
@@ -15,6 +15,8 @@ from matome.web.security import token_matches
 
 #: Largest archive file accepted by ``POST /api/ingest``.
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+#: Largest request body read for it (the file plus the multipart framing).
+MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
 
 class ArticleItem(BaseModel):
@@ -96,6 +98,30 @@ class IngestResult(BaseModel):
     article_ids: list[int]
 
 
+async def _form_file(request: Request, body: bytes) -> tuple[str, bytes] | None:
+    """The ``file`` part of a multipart body already read into memory: (file name, bytes)."""
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+    except (HTTPException, ValueError, KeyError, AssertionError) as e:
+        raise HTTPException(400, f"multipart/form-data として読めません: {e}") from None
+    try:
+        item = form.get("file")
+        if item is None or isinstance(item, str):
+            return None
+        return (item.filename or "upload")[:200], await item.read()
+    finally:
+        await form.close()
+
+
 def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None], token: str | None) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"])
 
@@ -170,23 +196,43 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
             "/ingest",
             response_model=IngestResult,
             summary="アーカイブファイルを取り込む (Authorization: Bearer トークンが必要)",
-            responses={401: {"description": "トークンがない、または違う"}, 413: {"description": "ファイルが大きすぎる"}},
+            responses={401: {"description": "トークンがない、または違う"}, 411: {"description": "長さのない本文"},
+                       413: {"description": "ファイルが大きすぎる"}},
+            openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary",
+                                        "description": "アーカイブ形式のテキストファイル"}}}}}}},
         )
-        async def ingest(
-            request: Request,
-            file: UploadFile = File(..., description="アーカイブ形式のテキストファイル"),
-            authorization: str | None = Header(None),
-        ) -> dict[str, Any]:
-            if not token_matches(authorization, token):
-                raise HTTPException(401, "認証が必要です", headers={"WWW-Authenticate": "Bearer"})
-            payload = await file.read(MAX_UPLOAD_BYTES + 1)
+        async def ingest(request: Request) -> dict[str, Any]:
+            # No body parameter: FastAPI reads nothing before this point. The token and the
+            # declared length are checked first; only then is the body read, up to the cap.
+            if not token_matches(request.headers.get("authorization"), token):
+                raise HTTPException(401, "認証が必要です", headers={"WWW-Authenticate": "Bearer", "Connection": "close"})
+            too_big = f"ファイルが大きすぎます (上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)"
+            declared = request.headers.get("content-length")
+            if declared is not None:
+                if not declared.strip().isdigit():
+                    raise HTTPException(400, "Content-Length が正しくありません", headers={"Connection": "close"})
+                if int(declared) > MAX_BODY_BYTES:
+                    raise HTTPException(413, too_big, headers={"Connection": "close"})
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    raise HTTPException(413, too_big, headers={"Connection": "close"})
+            upload = await _form_file(request, bytes(body))
+            if upload is None:
+                raise HTTPException(400, "multipart/form-data の file 欄がありません")
+            name, payload = upload
             if len(payload) > MAX_UPLOAD_BYTES:
-                raise HTTPException(413, f"ファイルが大きすぎます (上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)")
-            name = (file.filename or "upload")[:200]
+                raise HTTPException(413, too_big)
             try:
                 result = read_bytes(payload, name, keep_going=True)
             except ArchiveFormatError as e:
                 raise HTTPException(400, str(e)) from None
+            if not result.entries:
+                first = str(result.errors[0]) if result.errors else f"{name}: 記事がありません"
+                raise HTTPException(400, first)
             report = await run_in_threadpool(store().ingest_entries, result.entries)
             app_state.invalidate()
             return {

@@ -15,7 +15,7 @@ girlschannel, Yahoo! articles), writes them as archive files, then for each back
     .venv/bin/python bench/store.py                       # 1,000,000 comments, SQLite + PostgreSQL
     .venv/bin/python bench/store.py --comments 100000 --backends sqlite
 
-PostgreSQL is measured when --pg-url or MATOME_TEST_PG_URL is set (a fresh schema is used
+PostgreSQL is measured when --pg-url or MATOME_TEST_PG_URL is set (a fresh database is used
 and dropped afterwards).
 """
 
@@ -267,30 +267,35 @@ def _row(r: dict) -> str:
 
 
 def run_pg(url: str, files: list[Path], n: int) -> dict:
+    """Measure in a database of its own beside the one ``url`` names (which is left alone),
+    dropped afterwards whatever happens."""
+    import uuid
+
     import sqlalchemy as sa
 
     from matome.store.engine import resolve_url
 
-    schema = f"matome_bench_{os.getpid()}"
-    admin = sa.create_engine(resolve_url(url), isolation_level="AUTOCOMMIT")
+    name = f"matome_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin_url = sa.engine.make_url(resolve_url(url))
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-        c.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in url else "?"
-    schema_url = f"{url}{sep}options=-csearch_path%3D{schema},public"
+        c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
+    bench_url = admin_url.set(database=name)
+    own = sa.create_engine(bench_url, isolation_level="AUTOCOMMIT")
 
     def size_fn():
-        with admin.connect() as c:
+        with own.connect() as c:
             return c.execute(sa.text(
                 "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind IN ('r', 'm')"
-            ), {"s": schema}).scalar_one()
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm')"
+            )).scalar_one()
 
     try:
-        return run_backend("PostgreSQL", schema_url, files, n, size_fn)
+        return run_backend("PostgreSQL", bench_url.render_as_string(hide_password=False), files, n, size_fn)
     finally:
+        own.dispose()
         with admin.connect() as c:
-            c.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from test_web_fixtures import SCREENSHOTS, XSS_COMMENTS, XSS_TITLE, base_url, wd  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("MATOME_TEST_CHROMIUM") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 

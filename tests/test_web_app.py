@@ -65,7 +65,9 @@ def test_article_page_escapes_hostile_text(base_url, wd):
     data_block = re.search(r'<script type="application/json" id="article-data">(.*?)</script>', page, re.S).group(1)
     assert "<" not in data_block and ">" not in data_block
     payload = json.loads(data_block)
-    assert any("alert(4)" in p["t"] for p in payload["points"]) or not payload["points"]
+    # every comment is a map point and carries its text (as data, never as markup)
+    assert payload["map"]["p"] == list(range(len(XSS_COMMENTS)))
+    assert [payload["texts"][str(i)] for i in range(len(XSS_COMMENTS))] == [t[:160] for t, _, _ in XSS_COMMENTS]
     # no javascript: link to the "original"
     assert 'href="javascript:' not in page.lower()
     assert "元の記事を開く" not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Callable, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +14,9 @@ from matome.io.jsonl import entry_to_dict
 from matome.web import data
 from matome.web.security import token_matches
 
+#: Comments per page of ``/api/articles/{id}/comments`` (default and largest).
+COMMENTS_PAGE = 100
+COMMENTS_MAX_PAGE = 1000
 #: Largest archive file accepted by ``POST /api/ingest``.
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 #: Largest request body read for it (the file plus the multipart framing).
@@ -85,6 +89,10 @@ class CommentList(BaseModel):
     article_id: int
     sort: str
     group: int | None = None
+    total: int
+    limit: int
+    offset: int
+    next: str | None = None
     comments: list[CommentItem]
 
 
@@ -158,6 +166,8 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
         article_id: int,
         sort: Literal["recommended", "up", "down", "divided", "original"] = "recommended",
         group: int | None = Query(None, ge=0),
+        limit: int = Query(COMMENTS_PAGE, ge=1, le=COMMENTS_MAX_PAGE, description="1 ページの件数"),
+        offset: int = Query(0, ge=0, description="先頭から飛ばす件数"),
     ) -> dict[str, Any]:
         view = get_view(article_id)
         if view is None:
@@ -168,7 +178,14 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
             if members is None:
                 raise HTTPException(404, "この記事にそのグループはありません")
             rows = [r for r in rows if r["position"] in members]
-        return {"article_id": article_id, "sort": sort, "group": group, "comments": rows}
+        page = rows[offset:offset + limit]
+        nxt = None
+        if offset + limit < len(rows):
+            params = {"sort": sort, **({"group": group} if group is not None else {}), "limit": limit,
+                      "offset": offset + limit}
+            nxt = f"/api/articles/{article_id}/comments?{urlencode(params)}"
+        return {"article_id": article_id, "sort": sort, "group": group, "total": len(rows), "limit": limit,
+                "offset": offset, "next": nxt, "comments": page}
 
     @router.get("/search", response_model=SearchResult, summary="記事とコメントの検索")
     def search(

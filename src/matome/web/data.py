@@ -7,7 +7,6 @@ formats HTML: templates escape every piece of text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -378,27 +377,51 @@ def build_article_view(
     }
 
 
-def map_payload(view: dict[str, Any]) -> dict[str, Any]:
-    """The small JSON the page script needs for the map and the client-side list."""
+#: Most points drawn on the opinion map; a longer thread shows an evenly spaced sample
+#: (by comment order), and the page says so.
+MAP_MAX_POINTS = 20_000
+#: Threads up to this many map points carry every point's hover text; longer ones carry
+#: the texts of the comments listed on the page only (the others show number and votes).
+MAP_TEXT_MAX = 2_000
+
+
+def map_sample(view: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The comment rows drawn on the map and the number of rows that have map coordinates."""
+    points = [r for r in view["comments"] if r["x"] is not None]
+    total = len(points)
+    if total <= MAP_MAX_POINTS:
+        return points, total
+    return [points[(i * total) // MAP_MAX_POINTS] for i in range(MAP_MAX_POINTS)], total
+
+
+def map_payload(view: dict[str, Any], listed: set[int] | None = None) -> dict[str, Any]:
+    """The compact JSON the page script needs for the map and the client-side list.
+
+    Points are parallel arrays (position, x, y, group, ▲, ▼). ``listed`` is the set of
+    positions of the comments on the page (None: all of them); group member lists are cut
+    down to what the page can show (listed comments and map points).
+    """
+    points, total = map_sample(view)
+    drawn = {r["position"] for r in points}
+    keep = drawn | (listed if listed is not None else {r["position"] for r in view["comments"]})
+    with_text = drawn if total <= MAP_TEXT_MAX else drawn & (listed or set())
     return {
         "id": view["id"],
         "groups": [
-            {"id": g["id"], "label": g["label"], "color": g["color"], "parent": g["parent"], "members": g["members"]}
+            {"id": g["id"], "label": g["label"], "color": g["color"], "parent": g["parent"],
+             "members": [m for m in g["members"] if m in keep]}
             for g in view["group_index"].values()
         ],
-        "points": [
-            {
-                "p": r["position"],
-                "x": r["x"],
-                "y": r["y"],
-                "g": r["group"],
-                "t": r["text"][:160],
-                "u": r["up"],
-                "d": r["down"],
-            }
-            for r in view["comments"]
-            if r["x"] is not None
-        ],
+        "map": {
+            "p": [r["position"] for r in points],
+            "x": [round(float(r["x"]), 4) for r in points],
+            "y": [round(float(r["y"]), 4) for r in points],
+            "g": [r["group"] for r in points],
+            "u": [r["up"] for r in points],
+            "d": [r["down"] for r in points],
+        },
+        "texts": {str(r["position"]): r["text"][:160] for r in points if r["position"] in with_text},
+        "map_total": total,
     }
 
 

@@ -11,7 +11,9 @@ from archive_factory import make_entry
 from matome.model import CommentStat, Digest, Group
 from matome.web import data, render
 from matome.web.render import render_article
-from test_web_fixtures import base_url, wd  # noqa: F401
+from test_web_fixtures import base_url, wd
+
+__all__ = ["base_url", "wd"]  # the shared fixtures, used by name
 
 N = 100_000
 
@@ -68,7 +70,7 @@ def test_100000_comment_page_is_paginated_and_its_map_is_a_stated_sample():
     assert f"{last} / {last} ページ" in tail and 'rel="next"' not in tail
 
 
-def test_small_thread_map_keeps_every_point_and_text(base_url, wd):  # noqa: F811
+def test_small_thread_map_keeps_every_point_and_text(base_url, wd):
     page = httpx.get(f"{base_url}/articles/{wd.big_id}", timeout=30).text
     payload = payload_of(page)
     entry = wd.store.get_entry(wd.big_id)
@@ -78,7 +80,7 @@ def test_small_thread_map_keeps_every_point_and_text(base_url, wd):  # noqa: F81
     assert 'class="pager"' not in page
 
 
-def test_comments_api_pages_with_next_links(base_url, wd):  # noqa: F811
+def test_comments_api_pages_with_next_links(base_url, wd):
     entry = wd.store.get_entry(wd.big_id)
     url = f"{base_url}/api/articles/{wd.big_id}/comments?sort=original&limit=50"
     seen, pages = [], 0

@@ -161,7 +161,10 @@ def test_api_articles_comments_search_digest(base_url, wd):
     assert r.json()["entry"]["headline"]["title"] == wd.seed_entry.title
 
     r = get(f"{base_url}/api/search", params={"q": "半導体"})
-    hits = r.json()["hits"]
+    body = r.json()
+    ids = [a["article_id"] for a in body["results"]]
+    assert body["total"] == len(ids) == len(set(ids)) and wd.seed_id in ids, "one result per article"
+    hits = [h for a in body["results"] for h in a["hits"]]
     assert hits and all(any(p["match"] and p["text"] == "半導体" for p in h["pieces"]) for h in hits)
     for h in hits:
         if h["kind"] == "comment":

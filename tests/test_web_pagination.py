@@ -97,3 +97,36 @@ def test_comments_api_pages_with_next_links(base_url, wd):
     assert (body["limit"], body["offset"], len(body["comments"])) == (100, 0, 100)
     assert body["next"] == f"/api/articles/{wd.big_id}/comments?sort=recommended&limit=100&offset=100"
     assert httpx.get(f"{base_url}/api/articles/{wd.big_id}/comments?limit=5000", timeout=30).status_code == 422
+
+
+def test_search_page_one_result_per_article_total_and_pages(base_url, wd, tmp_path):
+    page = httpx.get(f"{base_url}/search", params={"q": "半導体"}, timeout=30).text
+    titles = re.findall(r'<a class="hit-title" href="/articles/(\d+)">', page)
+    assert titles.count(str(wd.seed_id)) == 1 and len(titles) == len(set(titles))
+    assert f"に一致する記事 {len(titles)} 件" in page
+    # the seed article matches in its summary, body and comments: shown together under one title
+    item = page.split(f'<a class="hit-title" href="/articles/{wd.seed_id}">')[1].split('<li class="hit">')[0]
+    assert "要約" in item and "本文" in item and "コメント #" in item
+
+    from matome.store import open_store
+    from matome.web import create_app
+    from test_web_fixtures import running_server
+
+    store = open_store(str(tmp_path / "s.db"))
+    entries = [make_entry(800000 + 10 * k, f"記事{k}", [(("ＡＩ" if k % 2 else "AI") + f"の話その{k}", k, 0)],
+                          url=f"https://example.jp/ai/{k}") for k in range(25)]
+    assert store.ingest_entries(entries, digest=False).added == 25
+    with running_server(create_app(store)) as url:
+        for q in ("AI", "ＡＩ"):
+            first = httpx.get(f"{url}/search", params={"q": q}, timeout=30).text
+            assert f"に一致する記事 25 件(1〜20 件目)" in first
+            assert len(re.findall(r'<a class="hit-title"', first)) == 20
+            assert 'rel="prev"' not in first
+            nxt = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+            second = httpx.get(url + nxt, timeout=30).text
+            assert "に一致する記事 25 件(21〜25 件目)" in second
+            assert len(re.findall(r'<a class="hit-title"', second)) == 5
+            assert 'rel="next"' not in second and 'rel="prev"' in second
+            marks = set(re.findall(r"<mark>([^<]+)</mark>", first + second))
+            assert marks == {"AI", "ＡＩ"}
+    store.close()

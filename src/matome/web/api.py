@@ -62,11 +62,25 @@ class SearchItem(BaseModel):
     href: str
 
 
+class ArticleHits(BaseModel):
+    article_id: int
+    title: str
+    source: str | None = None
+    published_at: str | None = None
+    score: float
+    up: int
+    kinds: list[str]
+    comment_matches: int
+    href: str
+    hits: list[SearchItem]
+
+
 class SearchResult(BaseModel):
     query: str
+    total: int
     limit: int
     offset: int
-    hits: list[SearchItem]
+    results: list[ArticleHits]
 
 
 class CommentItem(BaseModel):
@@ -187,7 +201,8 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
         return {"article_id": article_id, "sort": sort, "group": group, "total": len(rows), "limit": limit,
                 "offset": offset, "next": nxt, "comments": page}
 
-    @router.get("/search", response_model=SearchResult, summary="記事とコメントの検索")
+    @router.get("/search", response_model=SearchResult,
+                summary="記事とコメントの検索 (記事ごとに 1 件、一致箇所の抜粋つき。total は一致した記事の数)")
     def search(
         q: str = Query(..., min_length=1, max_length=200),
         since: str | None = None,
@@ -201,11 +216,11 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
         from matome.store import SearchQueryError
 
         try:
-            hits = data.search(store(), q, since=since, until=until, source=source, article_id=article_id,
-                               min_up=min_up, limit=limit, offset=offset)
+            found = data.search_articles(store(), q, since=since, until=until, source=source, article_id=article_id,
+                                         min_up=min_up, limit=limit, offset=offset)
         except SearchQueryError as e:
             raise HTTPException(400, str(e)) from None
-        return {"query": q, "limit": limit, "offset": offset, "hits": hits}
+        return {"query": q, "limit": limit, "offset": offset, **found}
 
     if token:
 

@@ -160,20 +160,23 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         q = q.strip()
         filters = {"source": source.strip() or None, "since": since or None, "until": until or None,
                    "min_up": int(min_up) if min_up.strip().isdigit() else None}
-        hits: list[dict[str, Any]] = []
+        found: dict[str, Any] = {"total": 0, "results": []}
         error = None
         if q:
             try:
-                hits = data.search(state.store, q, limit=limit, offset=offset,
-                                   **{k: v for k, v in filters.items() if v is not None})
+                found = data.search_articles(state.store, q, limit=limit, offset=offset,
+                                             **{k: v for k, v in filters.items() if v is not None})
             except SearchQueryError as e:
                 error = f"検索条件を確認してください: {e}"
         base = {"q": q, **{k: v for k, v in filters.items() if v is not None}}
+        total, results = found["total"], found["results"]
         return html(
             render(
-                "search.html", q=q, filters=filters, hits=hits, error=error, offset=offset, limit=limit,
-                prev_href="/search?" + urlencode({**base, "offset": max(0, offset - limit)}),
-                next_href="/search?" + urlencode({**base, "offset": offset + limit}),
+                "search.html", q=q, filters=filters, results=results, total=total, error=error, offset=offset,
+                limit=limit,
+                prev_href=("/search?" + urlencode({**base, "offset": max(0, offset - limit)})) if offset > 0 else None,
+                next_href=("/search?" + urlencode({**base, "offset": offset + limit}))
+                if offset + limit < total else None,
             ),
             400 if error else 200,
         )

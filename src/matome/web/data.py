@@ -438,8 +438,36 @@ KIND_JA = {"title": "見出し", "headline": "見出し", "summary": "要約", "
            "discussion": "議論のまとめ", "comment": "コメント"}
 
 
+def search_articles(store: Any, query: str, **filters: Any) -> dict[str, Any]:
+    """One result per matching article with its best snippets, and the total."""
+    page = store.search_articles(query, **{k: v for k, v in filters.items() if v not in (None, "")})
+    results = []
+    for r in page.results:
+        hits = _hit_dicts(r.hits)
+        shown = sum(1 for h in hits if h["kind"] == "comment")
+        results.append({
+            "article_id": r.article_id,
+            "title": r.title,
+            "source": r.source,
+            "published_at": iso(r.published_at),
+            "published": format_datetime(r.published_at),
+            "score": r.score,
+            "up": r.up,
+            "kinds": list(r.kinds),
+            "kinds_ja": [KIND_JA.get(k, k) for k in r.kinds],
+            "comment_matches": r.comment_matches,
+            "more_comments": max(0, r.comment_matches - shown),
+            "href": f"/articles/{r.article_id}",
+            "hits": hits,
+        })
+    return {"total": page.total, "results": results}
+
+
 def search(store: Any, query: str, **filters: Any) -> list[dict[str, Any]]:
-    hits = store.search(query, **{k: v for k, v in filters.items() if v not in (None, "")})
+    return _hit_dicts(store.search(query, **{k: v for k, v in filters.items() if v not in (None, "")}))
+
+
+def _hit_dicts(hits: Any) -> list[dict[str, Any]]:
     out = []
     for h in hits:
         pos = getattr(h, "comment_position", None)

@@ -360,7 +360,7 @@ def test_split_article_stays_on_the_named_host_and_keeps_page_one_when_page_two_
     with fetcher(allow_private=True) as f:
         result = load_entries(server.url("/articles/abc"), fetcher=f)
     assert result.entries[0].body.paragraphs == ("一ページ目の本文。", "二ページ目の本文。")
-    assert result.warnings == ()
+    assert not any("page 2" in w for w in result.warnings)
     assert other.paths() == [] and server.paths().count("/articles/abc?page=2") == 1
     # only when asked, the host inside the page
     with fetcher(allow_private=True) as f:

@@ -124,6 +124,14 @@ def _fetch_article(url: str, fetcher: Fetcher, *, other_hosts: bool = False) -> 
     return (merge_pages(article, extra) if extra else article), warnings
 
 
+def _absent_warning(where: str, article: Article, entry: Entry) -> list[str]:
+    """One line when the page states comments that it does not hold (they load with JavaScript)."""
+    if not article.comment_count or entry.comments:
+        return []
+    return [f"{where}: the page states {article.comment_count:,} comments but holds none of them "
+            "(they load with JavaScript); add them with --comments TABLE"]
+
+
 def load_entries(
     arg: str,
     *,
@@ -161,7 +169,9 @@ def load_entries(
             if own:
                 f.close()
         warnings += page_warnings
-        return SourceResult((entry_from_article(article, extra_comments),), tuple(warnings), "url", article)
+        entry = entry_from_article(article, extra_comments)
+        warnings += _absent_warning(arg, article, entry)
+        return SourceResult((entry,), tuple(warnings), "url", article)
 
     path = Path(arg)
     if not path.exists():
@@ -173,7 +183,9 @@ def load_entries(
             article = article_from_html(html)
         except (OSError, ArchiveFormatError, HtmlError) as e:
             raise SourceError(f"{arg}: {getattr(e, 'strerror', None) or e}") from None
-        return SourceResult((entry_from_article(article, extra_comments),), tuple(warnings), "html", article)
+        entry = entry_from_article(article, extra_comments)
+        warnings += _absent_warning(arg, article, entry)
+        return SourceResult((entry,), tuple(warnings), "html", article)
 
     if comments:
         raise SourceError(f"{arg}: comments can only be added to an article page or URL")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from matome.analyze import votes
-from matome.model import Digest, Entry
+from matome.model import Digest, Entry, absent_comment_count
 from matome.web.security import safe_http_url
 
 #: Group colours (colour-blind friendly, Okabe–Ito + extras); CSS has the same as .g0 … .g9.
@@ -367,6 +367,7 @@ def build_article_view(
         "body": [{"kind": b.kind, "text": b.text} for b in entry.body.blocks],
         "paragraph_count": len(paragraphs),
         "totals": {"comments": len(rows), "up": up, "down": down},
+        "comments_absent": absent_comment_count(entry),
         "groups": groups,
         "group_index": index,
         "comments": rows,

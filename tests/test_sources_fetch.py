@@ -348,3 +348,32 @@ def test_fetch_command(server, tmp_path):
     raw = tmp_path / "a.html"
     ok = runner.invoke(app, ["fetch", server.url("/a"), "--allow-private", "--raw", "-o", str(raw)])
     assert ok.exit_code == 0 and raw.read_bytes() == server.routes["/a"][2]
+
+
+def test_split_article_stays_on_the_named_host_and_keeps_page_one_when_page_two_fails(server, other, tmp_path):
+    # the page names another host inside (its canonical link): page 2 is fetched from ours
+    foreign = other.url("/articles/abc")
+    body = {"Content-Type": "text/html; charset=utf-8"}
+    server.routes["/articles/abc"] = (200, body, yahoo_state_page(foreign, 1, "一ページ目の本文。"))
+    server.routes["/articles/abc?page=2"] = (200, body, yahoo_state_page(foreign, 2, "二ページ目の本文。"))
+    other.routes["/articles/abc?page=2"] = (200, body, yahoo_state_page(foreign, 2, "別ホストの二ページ目。"))
+    with fetcher(allow_private=True) as f:
+        result = load_entries(server.url("/articles/abc"), fetcher=f)
+    assert result.entries[0].body.paragraphs == ("一ページ目の本文。", "二ページ目の本文。")
+    assert not any("page 2" in w for w in result.warnings)
+    assert other.paths() == [] and server.paths().count("/articles/abc?page=2") == 1
+    # only when asked, the host inside the page
+    with fetcher(allow_private=True) as f:
+        result = load_entries(server.url("/articles/abc"), fetcher=f, other_hosts=True)
+    assert result.entries[0].body.paragraphs == ("一ページ目の本文。", "別ホストの二ページ目。")
+    assert "/articles/abc?page=2" in other.paths()
+
+    # page 2 fails: page 1 is written, one warning line, exit 0
+    del server.routes["/articles/abc?page=2"]
+    out = tmp_path / "a.txt"
+    r = CliRunner().invoke(app, ["fetch", server.url("/articles/abc"), "--allow-private", "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    assert read_path(out).entries[0].body.paragraphs == ("一ページ目の本文。",)
+    lines = [line for line in r.stderr.splitlines() if "page 2" in line]
+    assert len(lines) == 1 and "page 2 of 2 failed" in lines[0] and "kept page 1 only" in lines[0]
+    assert "Traceback" not in r.stderr

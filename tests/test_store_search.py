@@ -11,7 +11,9 @@ from matome.cli import app
 from matome.io.archive import read_path
 from matome.store import open_store
 from matome.store.search import KIND_WEIGHT
-from test_store_support import BACKENDS, SEED, PG_SKIP, db_url, make_entry, make_pg_schema_url, pg_url, store  # noqa: F401
+from test_store_support import BACKENDS, SEED, PG_SKIP, db_url, make_entry, make_pg_schema_url, pg_url, store
+
+__all__ = ["db_url", "store"]  # the shared fixtures, used by name
 
 QUERIES = ["半導体", "少子化", "子育て", "アメリカ", "日本", "AI", "政府", "税", "円", "の", "企業 賃金", "日本 半導体", "存在しない語句"]
 
@@ -144,11 +146,15 @@ def test_search_command_json(db_url):
     assert runner.invoke(app, ["ingest", "--db", db_url, "--no-digest", str(SEED)]).exit_code == 0
     r = runner.invoke(app, ["search", "--db", db_url, "半導体", "--json", "--min-up", "1"])
     assert r.exit_code == 0, r.output
-    hits = json.loads(r.output)
+    page = json.loads(r.output)
     seed = read_path(SEED).entries[0]
-    want = [c for c in seed.comments if "半導体" in c.text and c.votes.up >= 1]
-    assert len(hits) == len(want) and all(h["kind"] == "comment" for h in hits)
-    assert all("【半導体】" in h["marked"] for h in hits)
+    want = sorted((c for c in seed.comments if "半導体" in c.text and c.votes.up >= 1), key=lambda c: (-c.votes.up, c.position))
+    assert page["total"] == 1 and len(page["results"]) == 1
+    result = page["results"][0]
+    assert result["kinds"] == ["comment"] and result["comment_matches"] == len(want)
+    hits = result["hits"]
+    assert [h["comment_position"] for h in hits] == [c.position for c in want[:len(hits)]]
+    assert all(h["kind"] == "comment" and "【半導体】" in h["marked"] for h in hits)
     r = runner.invoke(app, ["search", "--db", db_url, "日本", "--since", "2025-13-01"])
     assert r.exit_code == 2 and "not a date" in r.output
 
@@ -237,3 +243,69 @@ def test_sqlite_archive_of_schema_0001_upgrades_and_searches(tmp_path):
         for q in QUERIES:
             assert {(h.article_id, h.kind, h.comment_position) for h in s.search(q, limit=10_000)} == \
                 expected(entries, keys, q), q
+
+
+def expected_articles(entries, keys, query, **kw):
+    return {aid for aid, _, _ in expected(entries, keys, query, **kw)}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_grouped_search_gives_each_article_once_with_a_total(loaded, query):
+    store, entries, keys = loaded
+    want = expected_articles(entries, keys, query)
+    page = store.search_articles(query, limit=10_000)
+    ids = [r.article_id for r in page.results]
+    assert page.total == len(want) and set(ids) == want and len(ids) == len(set(ids))
+    by_id = {keys[e.key]: e for e in entries}
+    terms = query.split()
+    for r in page.results:
+        e = by_id[r.article_id]
+        matching = [c for c in e.comments if all(t in c.text for t in terms)]
+        assert r.comment_matches == len(matching)
+        assert 1 <= len(r.hits) <= 3 and len({(h.kind, h.comment_position) for h in r.hits}) == len(r.hits)
+        assert r.up == max((c.votes.up for c in matching), default=0)
+        assert all(any(m for _, m in h.snippet) for h in r.hits)
+    # ranked by the best field, then the best comment's ▲, then the newer article
+    order = [(-r.score, -r.up, -r.article_id) for r in page.results]
+    assert order == sorted(order)
+    # pages are consecutive slices of the whole, each with the same total
+    pages, offset = [], 0
+    while True:
+        p = store.search_articles(query, limit=7, offset=offset)
+        assert p.total == page.total
+        if not p.results:
+            break
+        pages += p.results
+        offset += 7
+    assert pages == list(page.results)
+
+
+def test_grouped_search_puts_headline_summary_and_comments_of_one_article_together(loaded):
+    store, entries, keys = loaded
+    flat = store.search("半導体", limit=10_000)
+    target = next(h.article_id for h in flat if h.kind == "title")
+    kinds = {h.kind for h in flat if h.article_id == target}
+    assert len([h for h in flat if h.article_id == target]) > 1, "the flat list repeats the article"
+    page = store.search_articles("半導体", limit=10_000)
+    result = next(r for r in page.results if r.article_id == target)
+    assert set(result.kinds) == kinds and result.kinds[0] == "title"
+    assert [h.kind for h in result.hits][0] == "title"
+
+
+@pytest.mark.parametrize("query,other", [("AI", "ＡＩ"), ("ＡＩ", "AI"), ("デジタル", "ﾃﾞｼﾞﾀﾙ"), ("ﾃﾞｼﾞﾀﾙ", "デジタル")])
+def test_full_and_half_width_find_each_other(store, query, other):
+    entries = [
+        make_entry(7001, [("ＡＩの規制が必要だ。", 5, 1), ("ﾃﾞｼﾞﾀﾙ庁の話", 2, 0)], title="全角の記事"),
+        make_entry(7002, [("AIは便利だ。", 9, 3), ("デジタル化が遅い", 1, 1)], title="半角の記事"),
+    ]
+    report = store.ingest_entries(entries, digest=False)
+    ids = report.article_ids
+    hits = store.search(query, limit=100)
+    found = {(h.article_id, h.comment_position) for h in hits if h.kind == "comment"}
+    want_pos = 0 if "I" in query or "Ｉ" in query else 1
+    assert found == {(ids[0], want_pos), (ids[1], want_pos)}
+    for h in hits:
+        assert h.match in (query, other)
+    page = store.search_articles(query)
+    assert page.total == 2 and {r.article_id for r in page.results} == set(ids)
+    assert {h.match for r in page.results for h in r.hits if h.kind == "comment"} == {query, other}

@@ -1,11 +1,15 @@
 """Fixtures and builders shared by the store tests (tests/test_store_*.py).
 
 Every store test runs on SQLite (a temporary file) and on PostgreSQL at
-``MATOME_TEST_PG_URL`` (a fresh schema per test, dropped afterwards).
+``MATOME_TEST_PG_URL``. The database named there is never used directly (it may hold an
+archive of its own): each test run creates a database of its own beside it
+(``matome_test_<pid>_<random>``, dropped when the run ends) and each test a fresh schema
+in that database (dropped afterwards).
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import random
@@ -36,8 +40,41 @@ WORDS = [
 _ids = itertools.count(1)
 
 
-def pg_url() -> str | None:
+_run_db: dict[str, str] = {}
+
+
+def base_pg_url() -> str | None:
+    """``$MATOME_TEST_PG_URL`` itself: the server to use (its database is left alone)."""
     return os.environ.get(PG_ENV) or None
+
+
+def create_pg_database(base: str, prefix: str = "matome_test") -> tuple[str, callable]:
+    """A new, empty database on the server of ``base`` and the function that drops it."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin_url = sa.engine.make_url(resolve_url(base))
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+def pg_url() -> str | None:
+    """The database of this test run (created on first use, dropped at exit), or None."""
+    base = base_pg_url()
+    if not base:
+        return None
+    if base not in _run_db:
+        url, drop = create_pg_database(base)
+        _run_db[base] = url
+        atexit.register(drop)
+    return _run_db[base]
 
 
 def make_pg_schema_url(base: str) -> tuple[str, callable]:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from test_web_fixtures import SCREENSHOTS, XSS_COMMENTS, XSS_TITLE, base_url, wd  # noqa: F401
+from test_web_fixtures import SCREENSHOTS, XSS_COMMENTS, XSS_TITLE, base_url, wd
 
-CHROMIUM = "/usr/bin/chromium"
+__all__ = ["base_url", "wd"]  # the shared fixtures, used by name
+
+CHROMIUM = os.environ.get("MATOME_TEST_CHROMIUM") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -297,3 +299,29 @@ def test_fine_group_filter_in_a_two_level_digest(page, base_url, wd):
     assert faded == len(wd.store.get_entry(wd.big_id).comments) - len(sub.members)
     shot(page, "two-level-filtered")
     assert page.errors == [] and page.evaluate("window.__csp") == []
+
+
+def test_long_thread_pages_and_its_map_shows_every_point(page, wd, monkeypatch):
+    from matome.web import render
+    from matome.web.app import create_app
+    from test_web_fixtures import running_server
+
+    monkeypatch.setattr(render, "MAX_LIST", 10)
+    downs = sorted((c.votes.down for c in wd.seed_entry.comments), reverse=True)
+    with running_server(create_app(wd.store)) as url:
+        page.goto(f"{url}/articles/{wd.seed_id}?sort=down")
+        wait_map(page)
+        points = page.evaluate("document.getElementById('opinion-map').data.reduce((n, t) => n + t.x.length, 0)")
+        assert points == len(wd.seed_entry.comments)
+        with page.expect_navigation():
+            page.locator('nav.pager a[rel="next"]').click()
+        assert "page=2" in page.url
+        assert [int(t) for t in page.locator("#comment-list .n-down").all_inner_texts()] == downs[10:20]
+        assert "11〜20 件目" in page.locator("#list-status").inner_text()
+        # a change of order starts again at page 1
+        with page.expect_navigation():
+            page.select_option("#sort", "up")
+        assert "page=" not in page.url
+        ups = [int(t) for t in page.locator("#comment-list .n-up").all_inner_texts()]
+        assert ups == sorted((c.votes.up for c in wd.seed_entry.comments), reverse=True)[:10]
+        assert page.errors == [] and page.evaluate("window.__csp") == []

@@ -392,3 +392,26 @@ class Digest:
     summary_paragraphs: tuple[str, ...] = ()
     #: which writer produced each part (empty for an offline digest)
     writers: tuple[PartWriter, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------
+# A page that states how many comments it has but holds none of them (Yahoo! News loads
+# them with JavaScript): the entry says so in its discussion record, in these words.
+
+_ABSENT_RE = re.compile(r"^この記事には([0-9,]+)件のコメントがありますが、保存されたページにはコメントが含まれていません。")
+
+
+def absent_comments_text(count: int) -> str:
+    """The sentence an entry built from such a page carries in its discussion record."""
+    return f"この記事には{count:,}件のコメントがありますが、保存されたページにはコメントが含まれていません。"
+
+
+def absent_comment_count(entry: Entry) -> int | None:
+    """The number of comments the page stated when the entry holds none of them, else None."""
+    if entry.comments:
+        return None
+    for p in entry.discussion.paragraphs:
+        m = _ABSENT_RE.match(p)
+        if m:
+            return int(m.group(1).replace(",", ""))
+    return None

@@ -32,6 +32,8 @@ from matome.model import (
     PartWriter,
     Quote,
     SummarySentence,
+    absent_comment_count,
+    absent_comments_text,
 )
 
 #: Bump the number after "digest-" whenever the output for the same input changes.
@@ -186,13 +188,20 @@ def _digest(entry: Entry, settings: DigestSettings, say: Progress) -> Digest:
     say("議論のまとめを書いています")
     text = discussion_summary(comments, groups, comment_stats, max_viewpoints=settings.max_viewpoints,
                               quote_chars=settings.quote_chars)
+    paragraphs, headline, closing = text.paragraphs, text.matome_headline, text.matome_paragraphs
+    absent = absent_comment_count(entry)
+    if absent is not None:
+        # comments exist but are not in the entry (a saved page): not "no comments yet"
+        paragraphs = (absent_comments_text(absent) + "意見グループや▲・▼の集計はできません。",)
+        headline = "コメントは保存されたページに含まれていない。"
+        closing = ("コメントの表(CSV など)を加えると、主な論点とそれぞれへの▲・▼の評価をここにまとめる。",)
     return Digest(
         engine=ENGINE_VERSION,
         settings=settings.as_pairs(),
         summary=summary,
-        discussion_paragraphs=text.paragraphs,
-        matome_headline=text.matome_headline,
-        matome_paragraphs=text.matome_paragraphs,
+        discussion_paragraphs=paragraphs,
+        matome_headline=headline,
+        matome_paragraphs=closing,
         groups=tuple(groups),
         comments=comment_stats,
         quotes=text.quotes,

@@ -24,6 +24,10 @@ def register(app: typer.Typer) -> None:
         comments: str = typer.Option(None, "--comments", help="A comment table (CSV/JSONL/XLSX) to add to the entry."),
         mapping: str = typer.Option(None, "--map", help="Columns of the comment table, e.g. text=本文,up=賛成,down=反対."),
         no_robots: bool = typer.Option(False, "--ignore-robots", help="Do not consult robots.txt (only for your own sites)."),
+        other_hosts: bool = typer.Option(
+            False, "--follow-other-host",
+            help="Fetch a split article's further pages from the host named inside the page (default: the host of URL).",
+        ),
     ) -> None:
         """Fetch an article page safely and write it as an archive entry (title, source, date, body)."""
         if not is_url(url):
@@ -55,7 +59,7 @@ def register(app: typer.Typer) -> None:
                 except ValueError as e:
                     fail(f"--map: {e}")
             try:
-                result = load_entries(url, comments=comments, mapping=parsed, fetcher=fetcher)
+                result = load_entries(url, comments=comments, mapping=parsed, fetcher=fetcher, other_hosts=other_hosts)
             except SourceError as e:
                 fail(str(e))
         for w in result.warnings:

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(20, "--limit", min=1, max=1000),
         offset: int = typer.Option(0, "--offset", min=0),
     ) -> None:
-        """Search titles, summaries, bodies and comments: titles first, then summaries, bodies, comments; then most ▲."""
+        """Search titles, summaries, bodies and comments: one result per article (titles first, then summaries, bodies, comments; then most ▲), with the total."""
         store = open_for_command(db)
         try:
             # SQLite: index what the last ingests left (about 45 s per million new comments)
@@ -35,20 +35,31 @@ def register(app: typer.Typer) -> None:
                     store.build_search_index()
                 except OperationalError:
                     pass  # a read-only archive: the search scans the rows not yet indexed
-            hits = store.search(query, since=since, until=until, source=source, article_id=article,
-                                min_up=min_up, limit=limit, offset=offset)
+            page = store.search_articles(query, since=since, until=until, source=source, article_id=article,
+                                         min_up=min_up, limit=limit, offset=offset)
         except SearchQueryError as e:
             fail(str(e))
         finally:
             store.close()
         if as_json:
-            typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+            typer.echo(json.dumps(page.to_dict(), ensure_ascii=False, indent=2))
             return
-        if not hits:
+        if not page.total:
             typer.echo(f"「{query}」に一致するものはありません")
             return
+        if not page.results:
+            typer.echo(f"「{query}」に一致する記事 {page.total} 件 ({offset + 1} 件目以降はありません)")
+            return
+        last = offset + len(page.results)
+        typer.echo(f"「{query}」に一致する記事 {page.total} 件 ({offset + 1}〜{last} 件目)")
         labels = {"title": "見出し", "summary": "要約", "body": "本文", "comment": "コメント"}
-        for h in hits:
-            where = f"#{h.comment_position + 1} ▲{h.up} ▼{h.down}" if h.kind == "comment" else ""
-            typer.echo(f"[{h.article_id}] {labels[h.kind]} {where} {h.title}".replace("  ", " "))
-            typer.echo(f"    {h.marked()}")
+        for r in page.results:
+            typer.echo(f"[{r.article_id}] {r.title}")
+            for h in r.hits:
+                where = f" #{h.comment_position + 1} ▲{h.up} ▼{h.down}" if h.kind == "comment" else ""
+                typer.echo(f"    {labels[h.kind]}{where}: {h.marked()}")
+            shown = sum(1 for h in r.hits if h.kind == "comment")
+            if r.comment_matches > shown:
+                typer.echo(f"    (ほかに一致したコメント {r.comment_matches - shown} 件)")
+        if last < page.total:
+            typer.echo(f"続き: --offset {last}")

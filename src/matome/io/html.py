@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from selectolax.parser import HTMLParser, Node
 
-from matome.model import JST, Comment, Entry
+from matome.model import JST, Comment, Entry, absent_comments_text
 from matome.io.tabular import build_entry, parse_time
 
 WEEKDAYS = "月火水木金土日"
@@ -482,7 +482,7 @@ def entry_from_article(article: Article, comments: Iterable[Comment] = ()) -> En
             sections[-1][1].append(b.text)
         else:
             lead.append(b.text)
-    return build_entry(
+    entry = build_entry(
         title=article.title,
         source=article.source,
         published_text=article.published_text,
@@ -493,3 +493,8 @@ def entry_from_article(article: Article, comments: Iterable[Comment] = ()) -> En
         comments=comments,
         stamp_times=[article.published_at],
     )
+    if article.comment_count and not entry.comments:
+        # the page states its comments but does not hold them: say so, not "no comments yet"
+        note = (absent_comments_text(article.comment_count),)
+        entry = replace(entry, discussion=replace(entry.discussion, paragraphs=note))
+    return entry

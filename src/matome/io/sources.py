@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from matome.io.archive import ArchiveFormatError, decode, read_path
 from matome.io.fetch import FetchError, Fetcher, FetchOptions
@@ -87,18 +88,48 @@ def _comments_from(path: str, mapping: dict[str, str] | None) -> TabularResult:
         raise SourceError(str(e)) from None
 
 
-def _fetch_article(url: str, fetcher: Fetcher) -> Article:
+def further_pages(article: Article, named_url: str, *, other_hosts: bool = False) -> list[str]:
+    """The URLs of a split article's further pages, on the host of the URL the user named:
+    a page names its own (canonical) host inside, which is followed only with ``other_hosts``."""
+    named = urlsplit(named_url)
+    out = []
+    for more in article.page_urls()[:MAX_EXTRA_PAGES]:
+        parts = urlsplit(more)
+        if not other_hosts and (parts.scheme, parts.netloc.lower()) != (named.scheme, named.netloc.lower()):
+            more = urlunsplit((named.scheme, named.netloc, parts.path, parts.query, ""))
+        out.append(more)
+    return out
+
+
+def _fetch_article(url: str, fetcher: Fetcher, *, other_hosts: bool = False) -> tuple[Article, list[str]]:
+    """The article at ``url`` with its further pages, and a warning when one of those failed
+    (the pages fetched before it are kept)."""
     try:
         page = fetcher.get(url)
         article = article_from_html(page.text, page.url)
-        extra: list[Article] = []
-        for more in article.page_urls()[:MAX_EXTRA_PAGES]:
-            extra.append(article_from_html(fetcher.get(more).text, more))
     except FetchError as e:
         raise SourceError(f"cannot fetch {e}") from None
     except HtmlError as e:
         raise SourceError(f"{url}: {e}") from None
-    return merge_pages(article, extra) if extra else article
+    extra: list[Article] = []
+    warnings: list[str] = []
+    for k, more in enumerate(further_pages(article, url, other_hosts=other_hosts)):
+        number = article.page + k + 1
+        try:
+            extra.append(article_from_html(fetcher.get(more).text, more))
+        except (FetchError, HtmlError) as e:
+            kept = f"page {article.page}" if number == article.page + 1 else f"pages {article.page}-{number - 1}"
+            warnings.append(f"page {number} of {article.page_count} failed ({e}); kept {kept} only")
+            break
+    return (merge_pages(article, extra) if extra else article), warnings
+
+
+def _absent_warning(where: str, article: Article, entry: Entry) -> list[str]:
+    """One line when the page states comments that it does not hold (they load with JavaScript)."""
+    if not article.comment_count or entry.comments:
+        return []
+    return [f"{where}: the page states {article.comment_count:,} comments but holds none of them "
+            "(they load with JavaScript); add them with --comments TABLE"]
 
 
 def load_entries(
@@ -110,6 +141,7 @@ def load_entries(
     title: str | None = None,
     fetcher: Fetcher | None = None,
     keep_going: bool = True,
+    other_hosts: bool = False,
 ) -> SourceResult:
     """Entries from a URL, an .html file, a comment table (CSV/TSV/JSONL/XLSX), matome's
     JSONL or an archive file/directory.
@@ -117,7 +149,9 @@ def load_entries(
     ``comments`` (a table path) adds reader comments to an article from a URL or page;
     ``mapping`` names the table's columns; ``title`` titles an entry built from a table
     (default: the file name); ``fetcher`` reuses a :class:`~matome.io.fetch.Fetcher`
-    (otherwise one is made with ``allow_private``).
+    (otherwise one is made with ``allow_private``). The further pages of a split article
+    are fetched from the host of ``arg`` unless ``other_hosts`` allows the host the page
+    names; when one fails, the pages before it are kept and a warning says so.
     """
     extra_comments: tuple[Comment, ...] = ()
     warnings: list[str] = []
@@ -130,11 +164,14 @@ def load_entries(
         own = fetcher is None
         f = fetcher or Fetcher(FetchOptions(allow_private=allow_private))
         try:
-            article = _fetch_article(arg, f)
+            article, page_warnings = _fetch_article(arg, f, other_hosts=other_hosts)
         finally:
             if own:
                 f.close()
-        return SourceResult((entry_from_article(article, extra_comments),), tuple(warnings), "url", article)
+        warnings += page_warnings
+        entry = entry_from_article(article, extra_comments)
+        warnings += _absent_warning(arg, article, entry)
+        return SourceResult((entry,), tuple(warnings), "url", article)
 
     path = Path(arg)
     if not path.exists():
@@ -146,7 +183,9 @@ def load_entries(
             article = article_from_html(html)
         except (OSError, ArchiveFormatError, HtmlError) as e:
             raise SourceError(f"{arg}: {getattr(e, 'strerror', None) or e}") from None
-        return SourceResult((entry_from_article(article, extra_comments),), tuple(warnings), "html", article)
+        entry = entry_from_article(article, extra_comments)
+        warnings += _absent_warning(arg, article, entry)
+        return SourceResult((entry,), tuple(warnings), "html", article)
 
     if comments:
         raise SourceError(f"{arg}: comments can only be added to an article page or URL")

@@ -8,10 +8,10 @@
 
 from matome.store.engine import StoreURLError, resolve_url
 from matome.store.ingest import IngestFailure, IngestReport
-from matome.store.search import SearchHit, SearchQueryError
+from matome.store.search import ArticleResult, SearchHit, SearchPage, SearchQueryError
 from matome.store.store import ORDERS, ArticleRow, Store, StoreError, VotePoint, open_store
 
 __all__ = [
-    "ORDERS", "ArticleRow", "IngestFailure", "IngestReport", "SearchHit", "SearchQueryError", "Store",
+    "ORDERS", "ArticleRow", "IngestFailure", "IngestReport", "SearchHit", "SearchPage", "ArticleResult", "SearchQueryError", "Store",
     "StoreError", "StoreURLError", "VotePoint", "open_store", "resolve_url",
 ]

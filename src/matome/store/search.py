@@ -1,7 +1,11 @@
 """Japanese search over titles, summaries, bodies and comments.
 
-A query is split on whitespace into terms; a hit contains every term as an exact
-(case-sensitive) substring. SQLite narrows rows down with bigram FTS5 indexes that serve
+A query is NFKC-normalised and split on whitespace into terms; a hit contains every term
+as an exact (case-sensitive) substring in one of its width forms: the NFKC form, its
+full-width ASCII form and its half-width katakana form (so ``ＡＩ`` finds ``AI`` and ``AI``
+finds ``ＡＩ``; ``ﾃﾞｼﾞﾀﾙ`` and ``デジタル`` find each other). The stored text is not
+rewritten: each term is looked up in all of its forms, on both backends and through their
+indexes (an OR of the forms). SQLite narrows rows down with bigram FTS5 indexes that serve
 terms of every length (:mod:`matome.store.grams`) and checks every term with ``instr``;
 PostgreSQL answers with ``LIKE`` served by pg_trgm GIN indexes (terms under 3 characters:
 by walking the ranking index, else a scan).
@@ -17,11 +21,12 @@ does it collect the index's candidates and sort them.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, or_, select, text
 
 from matome.model import JST
 from matome.store import grams
@@ -92,11 +97,76 @@ class SearchHit:
 
 
 def parse_terms(query: str) -> list[str]:
+    """The distinct whitespace-separated words of the NFKC-normalised query."""
     terms: list[str] = []
-    for t in query.split():
+    for t in unicodedata.normalize("NFKC", query).split():
         if t not in terms:
             terms.append(t)
     return terms
+
+
+def _half_kana_table() -> dict[str, str]:
+    """Full-width katakana (and marks) → their half-width spelling (voiced ones as two characters)."""
+    table: dict[str, str] = {}
+    halves = [chr(cp) for cp in range(0xFF61, 0xFFA0)]
+    for h in halves:
+        full = unicodedata.normalize("NFKC", h)
+        if len(full) == 1 and full != h:
+            table.setdefault(full, h)
+    for h in halves:
+        for mark in ("\uff9e", "\uff9f"):
+            full = unicodedata.normalize("NFKC", h + mark)
+            if len(full) == 1:
+                table.setdefault(full, h + mark)
+    return table
+
+
+_HALF_KANA = _half_kana_table()
+_FULL_ASCII = {chr(cp): chr(cp + 0xFEE0) for cp in range(0x21, 0x7F)}
+
+
+def width_forms(term: str) -> list[str]:
+    """The spellings of an NFKC-normalised term that NFKC folds into it: itself, with
+    full-width ASCII, with half-width katakana, and with both (distinct, in that order)."""
+    full = "".join(_FULL_ASCII.get(ch, ch) for ch in term)
+    forms = [term, full, "".join(_HALF_KANA.get(ch, ch) for ch in term),
+             "".join(_HALF_KANA.get(ch, ch) for ch in full)]
+    out: list[str] = []
+    for f in forms:
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def _has(conn: Connection, column, term: str):
+    """The SQL condition "``column`` holds ``term`` in one of its width forms"."""
+    forms = width_forms(term)
+    if len(forms) == 1:
+        return _contains(conn, column, term)
+    return or_(*(_contains(conn, column, f) for f in forms))
+
+
+def _holds(body: str, term: str) -> bool:
+    return any(f in body for f in width_forms(term))
+
+
+def _match_query(terms: list[str]) -> str | None:
+    """The SQLite index query for ``terms``, each term as an OR of its width forms; the same
+    rule as :func:`grams.match_query` (1-character terms only when nothing longer is there)."""
+    served: list[tuple[str, str]] = []
+    for t in terms:
+        queries = [grams.term_query(f) for f in width_forms(t)]
+        if any(q is None for q in queries):
+            continue  # left to the exact check
+        served.append((t, queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)))
+    parts = [q for t, q in served if len(t) > 1] or [q for _, q in served]
+    if not parts:
+        return None
+    return " AND ".join(f"({q})" for q in parts)
+
+
+def _snippet_terms(terms: list[str]) -> list[str]:
+    return [f for t in terms for f in width_forms(t)]
 
 
 def _bound(value: str | date | datetime | None, *, end: bool) -> tuple[str, bool] | None:
@@ -157,7 +227,7 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
     sqlite = conn.dialect.name == "sqlite"
     match = None
     if sqlite and article_id is None and not (afilters and grams.only_prefix_queries(terms)):
-        match = grams.match_query(terms)
+        match = _match_query(terms)
     few = False
     if match and not grams.only_prefix_queries(terms):
         # rare words (fewer than WALK_ROWS index candidates, counted with a bounded read of
@@ -174,7 +244,7 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
         try:
             cursor.execute(_WALK_SQL, (min_up, WALK_ROWS))
             for *row, body in cursor:
-                if all(t in body for t in terms):
+                if all(_holds(body, t) for t in terms):
                     rows.append(tuple(row))
                     if len(rows) >= want:
                         return rows
@@ -190,14 +260,14 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
             .where(comments.c.position.is_not(None), *([comments.c.up >= min_up] if min_up else []))
             .order_by(*order).limit(WALK_ROWS).subquery()
         )
-        q = select(*(first.c[c.name] for c in cols)).where(*(_contains(conn, first.c.text, t) for t in terms))
+        q = select(*(first.c[c.name] for c in cols)).where(*(_has(conn, first.c.text, t) for t in terms))
         if afilters:
             q = q.join_from(first, articles, articles.c.id == first.c.article_id).where(*afilters)
         q = q.order_by(first.c.up.desc(), first.c.article_id.desc(), first.c.position).limit(want)
         rows = [tuple(r) for r in conn.execute(q)]
         if len(rows) >= want:
             return rows
-    q = select(*cols).where(comments.c.position.is_not(None), *(_contains(conn, comments.c.text, t) for t in terms))
+    q = select(*cols).where(comments.c.position.is_not(None), *(_has(conn, comments.c.text, t) for t in terms))
     if afilters:
         q = q.join_from(comments, articles, articles.c.id == comments.c.article_id).where(*afilters)
     if min_up:
@@ -217,9 +287,9 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
 def _article_hits(conn: Connection, kind: str, terms: list[str], afilters: list, want: int) -> list[tuple]:
     """(article id, text) of the best ``want`` hits in one article field."""
     col = articles.c[_ARTICLE_COLUMNS[kind]]
-    q = select(articles.c.id, col.label("text")).where(*afilters, *(_contains(conn, col, t) for t in terms))
+    q = select(articles.c.id, col.label("text")).where(*afilters, *(_has(conn, col, t) for t in terms))
     params = {}
-    match = grams.match_query(terms) if conn.dialect.name == "sqlite" else None
+    match = _match_query(terms) if conn.dialect.name == "sqlite" else None
     if match:
         from matome.store import fts
 
@@ -273,8 +343,154 @@ def search(
     for sc, up, aid, pos, kind, body, down in page:
         body = texts[body] if kind == "comment" else body
         m = meta[aid]
-        hits.append(SearchHit(aid, kind, pos, m.title, snippet(body, terms), up, down, float(sc), m.source, m.published_at))
+        hits.append(SearchHit(aid, kind, pos, m.title, snippet(body, _snippet_terms(terms)), up, down, float(sc), m.source, m.published_at))
     return hits
+
+
+#: Snippets shown per article in the grouped search (its matching fields first, then its
+#: comments with the most ▲).
+SNIPPETS_PER_ARTICLE = 3
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    """One article of a grouped search: where the words occur in it and its best snippets."""
+
+    article_id: int
+    title: str
+    source: str | None
+    published_at: str | None
+    score: float  # 10 × the weight of its best field (title 40 … comment 10)
+    up: int  # ▲ of its best matching comment (0 without one)
+    kinds: tuple[str, ...]  # its matching fields, best first ("title", "summary", "body", "comment")
+    comment_matches: int  # how many of its comments match
+    hits: tuple[SearchHit, ...]  # up to SNIPPETS_PER_ARTICLE snippets, best first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id, "title": self.title, "source": self.source,
+            "published_at": self.published_at, "score": self.score, "up": self.up, "kinds": list(self.kinds),
+            "comment_matches": self.comment_matches, "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of a grouped search: ``total`` matching articles, ``results`` from ``offset``."""
+
+    query: str
+    total: int
+    offset: int
+    limit: int
+    results: tuple[ArticleResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "total": self.total, "offset": self.offset, "limit": self.limit,
+                "results": [r.to_dict() for r in self.results]}
+
+
+def _comment_groups(conn: Connection, terms: list[str], afilters: list, min_up: int) -> dict[int, tuple[int, int]]:
+    """article id → (best ▲, number) of its comments holding every term."""
+    cond = [comments.c.position.is_not(None), *(_has(conn, comments.c.text, t) for t in terms)]
+    if min_up:
+        cond.append(comments.c.up >= min_up)
+    q = select(comments.c.article_id, func.max(comments.c.up), func.count()).where(*cond)
+    if afilters:
+        q = q.join_from(comments, articles, articles.c.id == comments.c.article_id).where(*afilters)
+    params = {}
+    match = _match_query(terms) if conn.dialect.name == "sqlite" else None
+    if match and not (afilters and grams.only_prefix_queries(terms)):
+        from matome.store import fts
+
+        indexed = select(text("rowid")).select_from(text("comments_grams")).where(text("comments_grams MATCH :m"))
+        tail = select(comments.c.id).where(comments.c.id > fts.watermark(conn, fts.COMMENTS))
+        q = q.where(comments.c.id.in_(indexed.union_all(tail)))
+        params["m"] = match
+    q = q.group_by(comments.c.article_id)
+    return {aid: (int(up), int(n)) for aid, up, n in conn.execute(q, params)}
+
+
+def _field_ids(conn: Connection, kind: str, terms: list[str], afilters: list) -> set[int]:
+    """Ids of the articles whose field ``kind`` holds every term."""
+    col = articles.c[_ARTICLE_COLUMNS[kind]]
+    q = select(articles.c.id).where(*afilters, *(_has(conn, col, t) for t in terms))
+    params = {}
+    match = _match_query(terms) if conn.dialect.name == "sqlite" else None
+    if match:
+        from matome.store import fts
+
+        indexed = select(text("rowid")).select_from(text("articles_grams")).where(text("articles_grams MATCH :m"))
+        tail = select(articles.c.id).where(articles.c.id > fts.watermark(conn, fts.ARTICLES))
+        q = q.where(articles.c.id.in_(indexed.union_all(tail)))
+        params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
+    return set(conn.execute(q, params).scalars())
+
+
+def search_articles(
+    conn: Connection,
+    query: str,
+    *,
+    since=None,
+    until=None,
+    source: str | None = None,
+    article_id: int | None = None,
+    min_up: int = 0,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """One result per matching article, ranked like :func:`search` ranks its best hit (the
+    best field: title, summary, body, comment; then the best comment's ▲; then the newer
+    article), with the total number of matching articles and the page from ``offset``."""
+    terms = parse_terms(query)
+    if limit < 0 or offset < 0 or min_up < 0:
+        raise SearchQueryError("limit, offset and min_up cannot be negative")
+    lo, hi = _bound(since, end=False), _bound(until, end=True)
+    if not terms:
+        return SearchPage(query, 0, offset, limit, ())
+    afilters = _article_filters(lo, hi, source, article_id)
+    found: dict[int, dict[str, Any]] = {}
+    for aid, (up, n) in _comment_groups(conn, terms, afilters, min_up).items():
+        found[aid] = {"kinds": ["comment"], "up": up, "n": n}
+    if not min_up:  # articles carry no votes of their own
+        for kind in _ARTICLE_COLUMNS:
+            for aid in _field_ids(conn, kind, terms, afilters):
+                found.setdefault(aid, {"kinds": [], "up": 0, "n": 0})["kinds"].append(kind)
+    for f in found.values():
+        f["kinds"].sort(key=lambda k: -KIND_WEIGHT[k])
+    ranked = sorted(found, key=lambda a: (-KIND_WEIGHT[found[a]["kinds"][0]], -found[a]["up"], -a))
+    page = ranked[offset:offset + limit]
+    if not page:
+        return SearchPage(query, len(ranked), offset, limit, ())
+    rows = {
+        r.id: r for r in conn.execute(
+            select(articles.c.id, articles.c.title, articles.c.source, articles.c.published_at,
+                   articles.c.summary_text, articles.c.body_text).where(articles.c.id.in_(page)))
+    }
+    forms = _snippet_terms(terms)
+    results = []
+    for aid in page:
+        f, row = found[aid], rows[aid]
+        hits: list[SearchHit] = []
+        for kind in f["kinds"]:
+            if kind == "comment" or len(hits) >= SNIPPETS_PER_ARTICLE - (1 if f["n"] else 0):
+                continue
+            body = getattr(row, _ARTICLE_COLUMNS[kind])
+            hits.append(SearchHit(aid, kind, None, row.title, snippet(body, forms), 0, 0,
+                                  float(10 * KIND_WEIGHT[kind]), row.source, row.published_at))
+        if f["n"]:
+            cond = [comments.c.article_id == aid, comments.c.position.is_not(None),
+                    *(_has(conn, comments.c.text, t) for t in terms)]
+            if min_up:
+                cond.append(comments.c.up >= min_up)
+            q = (select(comments.c.position, comments.c.up, comments.c.down, comments.c.text).where(*cond)
+                 .order_by(comments.c.up.desc(), comments.c.position).limit(SNIPPETS_PER_ARTICLE - len(hits)))
+            for pos, up, down, body in conn.execute(q):
+                hits.append(SearchHit(aid, "comment", pos, row.title, snippet(body, forms), up, down,
+                                      float(10 * KIND_WEIGHT["comment"]), row.source, row.published_at))
+        results.append(ArticleResult(aid, row.title, row.source, row.published_at,
+                                     float(10 * KIND_WEIGHT[f["kinds"][0]]), f["up"], tuple(f["kinds"]), f["n"],
+                                     tuple(hits)))
+    return SearchPage(query, len(ranked), offset, limit, tuple(results))
 
 
 def snippet(text_: str, terms: list[str], context: int = SNIPPET_CONTEXT) -> tuple[tuple[str, bool], ...]:

@@ -19,7 +19,7 @@ from matome.store.ingest import IngestReport, merge_entry, utc_now
 from matome.store.keys import entry_sha1
 from matome.store.migrate import upgrade
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
-from matome.store.search import SearchHit, search as _search
+from matome.store.search import SearchHit, SearchPage, search as _search, search_articles as _search_articles
 
 _PARTS = ("headline", "summary", "body", "discussion", "thread")
 ORDERS = ("latest", "most_commented", "most_divided")
@@ -362,6 +362,13 @@ class Store:
         self._ensure_index()
         with self.engine.connect() as conn:
             return _search(conn, query, **filters)
+
+    def search_articles(self, query: str, **filters) -> SearchPage:
+        """One result per matching article with its best snippets, the total and a page
+        (see :func:`matome.store.search.search_articles`)."""
+        self._ensure_index()
+        with self.engine.connect() as conn:
+            return _search_articles(conn, query, **filters)
 
     def _ensure_index(self) -> None:
         if self.dialect != "sqlite":

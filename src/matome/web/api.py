@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any, Callable, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
@@ -13,8 +14,13 @@ from matome.io.jsonl import entry_to_dict
 from matome.web import data
 from matome.web.security import token_matches
 
+#: Comments per page of ``/api/articles/{id}/comments`` (default and largest).
+COMMENTS_PAGE = 100
+COMMENTS_MAX_PAGE = 1000
 #: Largest archive file accepted by ``POST /api/ingest``.
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+#: Largest request body read for it (the file plus the multipart framing).
+MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 
 
 class ArticleItem(BaseModel):
@@ -56,11 +62,25 @@ class SearchItem(BaseModel):
     href: str
 
 
+class ArticleHits(BaseModel):
+    article_id: int
+    title: str
+    source: str | None = None
+    published_at: str | None = None
+    score: float
+    up: int
+    kinds: list[str]
+    comment_matches: int
+    href: str
+    hits: list[SearchItem]
+
+
 class SearchResult(BaseModel):
     query: str
+    total: int
     limit: int
     offset: int
-    hits: list[SearchItem]
+    results: list[ArticleHits]
 
 
 class CommentItem(BaseModel):
@@ -83,6 +103,10 @@ class CommentList(BaseModel):
     article_id: int
     sort: str
     group: int | None = None
+    total: int
+    limit: int
+    offset: int
+    next: str | None = None
     comments: list[CommentItem]
 
 
@@ -94,6 +118,30 @@ class IngestResult(BaseModel):
     read_errors: list[str]
     digests_computed: int
     article_ids: list[int]
+
+
+async def _form_file(request: Request, body: bytes) -> tuple[str, bytes] | None:
+    """The ``file`` part of a multipart body already read into memory: (file name, bytes)."""
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_files=1, max_fields=10)
+    except (HTTPException, ValueError, KeyError, AssertionError) as e:
+        raise HTTPException(400, f"multipart/form-data として読めません: {e}") from None
+    try:
+        item = form.get("file")
+        if item is None or isinstance(item, str):
+            return None
+        return (item.filename or "upload")[:200], await item.read()
+    finally:
+        await form.close()
 
 
 def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None], token: str | None) -> APIRouter:
@@ -132,6 +180,8 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
         article_id: int,
         sort: Literal["recommended", "up", "down", "divided", "original"] = "recommended",
         group: int | None = Query(None, ge=0),
+        limit: int = Query(COMMENTS_PAGE, ge=1, le=COMMENTS_MAX_PAGE, description="1 ページの件数"),
+        offset: int = Query(0, ge=0, description="先頭から飛ばす件数"),
     ) -> dict[str, Any]:
         view = get_view(article_id)
         if view is None:
@@ -142,9 +192,17 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
             if members is None:
                 raise HTTPException(404, "この記事にそのグループはありません")
             rows = [r for r in rows if r["position"] in members]
-        return {"article_id": article_id, "sort": sort, "group": group, "comments": rows}
+        page = rows[offset:offset + limit]
+        nxt = None
+        if offset + limit < len(rows):
+            params = {"sort": sort, **({"group": group} if group is not None else {}), "limit": limit,
+                      "offset": offset + limit}
+            nxt = f"/api/articles/{article_id}/comments?{urlencode(params)}"
+        return {"article_id": article_id, "sort": sort, "group": group, "total": len(rows), "limit": limit,
+                "offset": offset, "next": nxt, "comments": page}
 
-    @router.get("/search", response_model=SearchResult, summary="記事とコメントの検索")
+    @router.get("/search", response_model=SearchResult,
+                summary="記事とコメントの検索 (記事ごとに 1 件、一致箇所の抜粋つき。total は一致した記事の数)")
     def search(
         q: str = Query(..., min_length=1, max_length=200),
         since: str | None = None,
@@ -158,11 +216,11 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
         from matome.store import SearchQueryError
 
         try:
-            hits = data.search(store(), q, since=since, until=until, source=source, article_id=article_id,
-                               min_up=min_up, limit=limit, offset=offset)
+            found = data.search_articles(store(), q, since=since, until=until, source=source, article_id=article_id,
+                                         min_up=min_up, limit=limit, offset=offset)
         except SearchQueryError as e:
             raise HTTPException(400, str(e)) from None
-        return {"query": q, "limit": limit, "offset": offset, "hits": hits}
+        return {"query": q, "limit": limit, "offset": offset, **found}
 
     if token:
 
@@ -170,23 +228,43 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
             "/ingest",
             response_model=IngestResult,
             summary="アーカイブファイルを取り込む (Authorization: Bearer トークンが必要)",
-            responses={401: {"description": "トークンがない、または違う"}, 413: {"description": "ファイルが大きすぎる"}},
+            responses={401: {"description": "トークンがない、または違う"}, 411: {"description": "長さのない本文"},
+                       413: {"description": "ファイルが大きすぎる"}},
+            openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary",
+                                        "description": "アーカイブ形式のテキストファイル"}}}}}}},
         )
-        async def ingest(
-            request: Request,
-            file: UploadFile = File(..., description="アーカイブ形式のテキストファイル"),
-            authorization: str | None = Header(None),
-        ) -> dict[str, Any]:
-            if not token_matches(authorization, token):
-                raise HTTPException(401, "認証が必要です", headers={"WWW-Authenticate": "Bearer"})
-            payload = await file.read(MAX_UPLOAD_BYTES + 1)
+        async def ingest(request: Request) -> dict[str, Any]:
+            # No body parameter: FastAPI reads nothing before this point. The token and the
+            # declared length are checked first; only then is the body read, up to the cap.
+            if not token_matches(request.headers.get("authorization"), token):
+                raise HTTPException(401, "認証が必要です", headers={"WWW-Authenticate": "Bearer", "Connection": "close"})
+            too_big = f"ファイルが大きすぎます (上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)"
+            declared = request.headers.get("content-length")
+            if declared is not None:
+                if not declared.strip().isdigit():
+                    raise HTTPException(400, "Content-Length が正しくありません", headers={"Connection": "close"})
+                if int(declared) > MAX_BODY_BYTES:
+                    raise HTTPException(413, too_big, headers={"Connection": "close"})
+            body = bytearray()
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    raise HTTPException(413, too_big, headers={"Connection": "close"})
+            upload = await _form_file(request, bytes(body))
+            if upload is None:
+                raise HTTPException(400, "multipart/form-data の file 欄がありません")
+            name, payload = upload
             if len(payload) > MAX_UPLOAD_BYTES:
-                raise HTTPException(413, f"ファイルが大きすぎます (上限 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)")
-            name = (file.filename or "upload")[:200]
+                raise HTTPException(413, too_big)
             try:
                 result = read_bytes(payload, name, keep_going=True)
             except ArchiveFormatError as e:
                 raise HTTPException(400, str(e)) from None
+            if not result.entries:
+                first = str(result.errors[0]) if result.errors else f"{name}: 記事がありません"
+                raise HTTPException(400, first)
             report = await run_in_threadpool(store().ingest_entries, result.entries)
             app_state.invalidate()
             return {

@@ -73,6 +73,12 @@ def _parse_group(value: str | None) -> int | None:
     return int(value)
 
 
+def _parse_page(value: str | None) -> int:
+    """A 1-based page number; anything else (or absurdly large) is page 1 (clamped later)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) <= 9 and int(value) > 0 else 1
+
+
 def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, cache_ttl: float = 30.0) -> FastAPI:
     """The app over an open :class:`matome.store.Store`.
 
@@ -114,25 +120,27 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             state.home.put("home", page)
         return html(page)
 
-    def build_page(article_id: int, sort_key: str, group_id: int | None) -> str | None:
+    def build_page(article_id: int, sort_key: str, group_id: int | None, number: int) -> str | None:
         view = get_view(article_id)
         if view is None:
             return None
-        page = render_article(view, sort_key, group_id)
-        if sort_key == "recommended" and group_id is None:
+        page = render_article(view, sort_key, group_id, number)
+        if sort_key == "recommended" and group_id is None and number == 1:
             state.pages.put(article_id, page)
         return page
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def article_page(article_id: int, sort: str | None = None, group: str | None = None) -> HTMLResponse:
-        sort_key, group_id = normalize_sort(sort), _parse_group(group)
-        if sort_key == "recommended" and group_id is None:
-            page = state.pages.get(article_id)
-            if page is not None:
-                return html(page)
+    async def article_page(article_id: int, sort: str | None = None, group: str | None = None,
+                           page: str | None = None) -> HTMLResponse:
+        sort_key, group_id, number = normalize_sort(sort), _parse_group(group), _parse_page(page)
+        if sort_key == "recommended" and group_id is None and number == 1:
+            cached = state.pages.get(article_id)
+            if cached is not None:
+                return html(cached)
         # A few worker threads, not one per request: SQLite reads release the GIL, while
         # many threads rendering at once only trade the GIL and stretch every request.
-        page = await anyio.to_thread.run_sync(build_page, article_id, sort_key, group_id, limiter=state.page_threads)
+        page = await anyio.to_thread.run_sync(build_page, article_id, sort_key, group_id, number,
+                                              limiter=state.page_threads)
         if page is None:
             return error_page(404, "記事が見つかりません", f"記事 {article_id} はアーカイブにありません。")
         return html(page)
@@ -152,20 +160,23 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         q = q.strip()
         filters = {"source": source.strip() or None, "since": since or None, "until": until or None,
                    "min_up": int(min_up) if min_up.strip().isdigit() else None}
-        hits: list[dict[str, Any]] = []
+        found: dict[str, Any] = {"total": 0, "results": []}
         error = None
         if q:
             try:
-                hits = data.search(state.store, q, limit=limit, offset=offset,
-                                   **{k: v for k, v in filters.items() if v is not None})
+                found = data.search_articles(state.store, q, limit=limit, offset=offset,
+                                             **{k: v for k, v in filters.items() if v is not None})
             except SearchQueryError as e:
                 error = f"検索条件を確認してください: {e}"
         base = {"q": q, **{k: v for k, v in filters.items() if v is not None}}
+        total, results = found["total"], found["results"]
         return html(
             render(
-                "search.html", q=q, filters=filters, hits=hits, error=error, offset=offset, limit=limit,
-                prev_href="/search?" + urlencode({**base, "offset": max(0, offset - limit)}),
-                next_href="/search?" + urlencode({**base, "offset": offset + limit}),
+                "search.html", q=q, filters=filters, results=results, total=total, error=error, offset=offset,
+                limit=limit,
+                prev_href=("/search?" + urlencode({**base, "offset": max(0, offset - limit)})) if offset > 0 else None,
+                next_href=("/search?" + urlencode({**base, "offset": offset + limit}))
+                if offset + limit < total else None,
             ),
             400 if error else 200,
         )

@@ -7,12 +7,11 @@ formats HTML: templates escape every piece of text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
 from matome.analyze import votes
-from matome.model import Digest, Entry
+from matome.model import Digest, Entry, absent_comment_count
 from matome.web.security import safe_http_url
 
 #: Group colours (colour-blind friendly, Okabe–Ito + extras); CSS has the same as .g0 … .g9.
@@ -375,6 +374,7 @@ def build_article_view(
         "body": [{"kind": b.kind, "text": b.text} for b in entry.body.blocks],
         "paragraph_count": len(paragraphs),
         "totals": {"comments": len(rows), "up": up, "down": down},
+        "comments_absent": absent_comment_count(entry),
         "groups": groups,
         "group_index": index,
         "comments": rows,
@@ -396,27 +396,51 @@ def writer_notes(digest: Digest | None) -> dict[str, str]:
     return {w.part: writer_note(w) for w in digest.writers}
 
 
-def map_payload(view: dict[str, Any]) -> dict[str, Any]:
-    """The small JSON the page script needs for the map and the client-side list."""
+#: Most points drawn on the opinion map; a longer thread shows an evenly spaced sample
+#: (by comment order), and the page says so.
+MAP_MAX_POINTS = 20_000
+#: Threads up to this many map points carry every point's hover text; longer ones carry
+#: the texts of the comments listed on the page only (the others show number and votes).
+MAP_TEXT_MAX = 2_000
+
+
+def map_sample(view: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The comment rows drawn on the map and the number of rows that have map coordinates."""
+    points = [r for r in view["comments"] if r["x"] is not None]
+    total = len(points)
+    if total <= MAP_MAX_POINTS:
+        return points, total
+    return [points[(i * total) // MAP_MAX_POINTS] for i in range(MAP_MAX_POINTS)], total
+
+
+def map_payload(view: dict[str, Any], listed: set[int] | None = None) -> dict[str, Any]:
+    """The compact JSON the page script needs for the map and the client-side list.
+
+    Points are parallel arrays (position, x, y, group, ▲, ▼). ``listed`` is the set of
+    positions of the comments on the page (None: all of them); group member lists are cut
+    down to what the page can show (listed comments and map points).
+    """
+    points, total = map_sample(view)
+    drawn = {r["position"] for r in points}
+    keep = drawn | (listed if listed is not None else {r["position"] for r in view["comments"]})
+    with_text = drawn if total <= MAP_TEXT_MAX else drawn & (listed or set())
     return {
         "id": view["id"],
         "groups": [
-            {"id": g["id"], "label": g["label"], "color": g["color"], "parent": g["parent"], "members": g["members"]}
+            {"id": g["id"], "label": g["label"], "color": g["color"], "parent": g["parent"],
+             "members": [m for m in g["members"] if m in keep]}
             for g in view["group_index"].values()
         ],
-        "points": [
-            {
-                "p": r["position"],
-                "x": r["x"],
-                "y": r["y"],
-                "g": r["group"],
-                "t": r["text"][:160],
-                "u": r["up"],
-                "d": r["down"],
-            }
-            for r in view["comments"]
-            if r["x"] is not None
-        ],
+        "map": {
+            "p": [r["position"] for r in points],
+            "x": [round(float(r["x"]), 4) for r in points],
+            "y": [round(float(r["y"]), 4) for r in points],
+            "g": [r["group"] for r in points],
+            "u": [r["up"] for r in points],
+            "d": [r["down"] for r in points],
+        },
+        "texts": {str(r["position"]): r["text"][:160] for r in points if r["position"] in with_text},
+        "map_total": total,
     }
 
 
@@ -433,8 +457,32 @@ KIND_JA = {"title": "見出し", "headline": "見出し", "summary": "要約", "
            "discussion": "議論のまとめ", "comment": "コメント"}
 
 
-def search(store: Any, query: str, **filters: Any) -> list[dict[str, Any]]:
-    hits = store.search(query, **{k: v for k, v in filters.items() if v not in (None, "")})
+def search_articles(store: Any, query: str, **filters: Any) -> dict[str, Any]:
+    """One result per matching article with its best snippets, and the total."""
+    page = store.search_articles(query, **{k: v for k, v in filters.items() if v not in (None, "")})
+    results = []
+    for r in page.results:
+        hits = _hit_dicts(r.hits)
+        shown = sum(1 for h in hits if h["kind"] == "comment")
+        results.append({
+            "article_id": r.article_id,
+            "title": r.title,
+            "source": r.source,
+            "published_at": iso(r.published_at),
+            "published": format_datetime(r.published_at),
+            "score": r.score,
+            "up": r.up,
+            "kinds": list(r.kinds),
+            "kinds_ja": [KIND_JA.get(k, k) for k in r.kinds],
+            "comment_matches": r.comment_matches,
+            "more_comments": max(0, r.comment_matches - shown),
+            "href": f"/articles/{r.article_id}",
+            "hits": hits,
+        })
+    return {"total": page.total, "results": results}
+
+
+def _hit_dicts(hits: Any) -> list[dict[str, Any]]:
     out = []
     for h in hits:
         pos = getattr(h, "comment_position", None)

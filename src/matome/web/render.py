@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -44,11 +45,21 @@ def normalize_sort(sort: str | None) -> str:
 
 
 #: Longest comment list rendered into one page. Longer threads are sorted and filtered by
-#: the server (the page then reloads on a change of order or group) and show the first ones.
+#: the server (the page then reloads on a change of order or group) and paginated.
 MAX_LIST = 300
 
 
-def article_context(view: dict[str, Any], sort: str, group: int | None, max_list: int | None = None) -> dict[str, Any]:
+def page_href(view: dict[str, Any], sort: str, group: int | None, page: int) -> str:
+    params = {"sort": sort}
+    if group is not None:
+        params["group"] = str(group)
+    if page > 1:
+        params["page"] = str(page)
+    return f"/articles/{view['id']}?{urlencode(params)}#comments"
+
+
+def article_context(view: dict[str, Any], sort: str, group: int | None, max_list: int | None = None,
+                    page: int = 1) -> dict[str, Any]:
     max_list = MAX_LIST if max_list is None else max_list
     sort = normalize_sort(sort)
     index = view["group_index"]
@@ -59,10 +70,31 @@ def article_context(view: dict[str, Any], sort: str, group: int | None, max_list
     shown = len(comments) if visible is None else sum(1 for c in comments if c["position"] in visible)
     truncated = len(comments) > max_list
     status = list_status(sort, shown, index[group]["label"] if group is not None else None)
+    pages, prev_href, next_href = 1, None, None
     if truncated:
-        comments = [c for c in comments if visible is None or c["position"] in visible][:max_list]
+        chosen = [c for c in comments if visible is None or c["position"] in visible]
+        pages = max(1, -(-len(chosen) // max_list))
+        page = min(max(1, page), pages)
+        start = (page - 1) * max_list
+        comments = chosen[start:start + max_list]
         visible = None
-        status = status.replace(f"で {shown} 件を表示", f"で {shown} 件のうち上位 {len(comments)} 件を表示")
+        if page == 1:
+            part = f"上位 {len(comments)} 件"
+        else:
+            part = f" {start + 1}〜{start + len(comments)} 件目"
+        status = status.replace(f"で {shown} 件を表示", f"で {shown} 件のうち{part}を表示")
+        if page > 1:
+            prev_href = page_href(view, sort, group, page - 1)
+        if page < pages:
+            next_href = page_href(view, sort, group, page + 1)
+    else:
+        page = 1
+    payload = map_payload(view, {c["position"] for c in comments} if truncated else None)
+    drawn = len(payload["map"]["p"])
+    map_note = ""
+    if payload["map_total"] > drawn:
+        map_note = (f"コメントが多いため、意見マップには {payload['map_total']:,} 件のうち "
+                    f"{drawn:,} 件(コメント順に等間隔に選んだもの)を表示しています。")
     return {
         "a": view,
         "sorts": SORTS,
@@ -71,12 +103,17 @@ def article_context(view: dict[str, Any], sort: str, group: int | None, max_list
         "comment_items": comment_items(comments, visible),
         "status": status,
         "truncated": truncated,
-        "payload": json_for_html(map_payload(view)),
+        "page": page,
+        "pages": pages,
+        "prev_href": prev_href,
+        "next_href": next_href,
+        "map_note": map_note,
+        "payload": json_for_html(payload),
     }
 
 
-def render_article(view: dict[str, Any], sort: str = "recommended", group: int | None = None) -> str:
-    return render("article.html", **article_context(view, sort, group))
+def render_article(view: dict[str, Any], sort: str = "recommended", group: int | None = None, page: int = 1) -> str:
+    return render("article.html", **article_context(view, sort, group, page=page))
 
 
 def render_report(view: dict[str, Any], max_list: int = 2000) -> str:
@@ -91,5 +128,6 @@ def render_report(view: dict[str, Any], max_list: int = 2000) -> str:
     # Plotly adds its own rules through the CSSOM (allowed); it needs no inline <style> text.
     csp = report_csp([assets.csp_hash(s) for s in scripts], [assets.csp_hash(css)])
     ctx = article_context(view, "recommended", None, max_list)
+    ctx.update(prev_href=None, next_href=None)  # one file: the first ``max_list`` comments only
     ctx.update(report=True, report_csp=csp, inline_css=css, article_js=article_js, plotly_js=plotly)
     return render("article.html", **ctx)

@@ -47,6 +47,7 @@
     var params = new URLSearchParams(location.search);
     params.set("sort", sortSel ? sortSel.value : "recommended");
     if (currentGroup() === "") params.delete("group"); else params.set("group", currentGroup());
+    params.delete("page");
     location.assign(location.pathname + "?" + params.toString() + "#comments");
   }
 
@@ -145,11 +146,17 @@
     window.Plotly.restyle(mapEl, { "marker.opacity": opacity });
   }
 
+  /* The map points come as parallel arrays (compact for long threads). */
+  var m = data.map || { p: [] };
+  var points = m.p.map(function (pos, i) {
+    return { p: pos, x: m.x[i], y: m.y[i], g: m.g[i], u: m.u[i], d: m.d[i], t: data.texts[String(pos)] };
+  });
+
   function drawMap() {
-    if (!mapEl || !window.Plotly || !data.points.length) return;
+    if (!mapEl || !window.Plotly || !points.length) return;
     var byGroup = {};
     var order = [];
-    data.points.forEach(function (p) {
+    points.forEach(function (p) {
       var key = p.g === null ? "none" : String(p.g);
       if (!byGroup[key]) { byGroup[key] = []; order.push(key); }
       byGroup[key].push(p);
@@ -168,7 +175,8 @@
         y: pts.map(function (p) { return p.y; }),
         customdata: pts.map(function (p) { return [p.p, key === "none" ? "" : key]; }),
         hovertext: pts.map(function (p) {
-          return "#" + (p.p + 1) + " ▲" + p.u + " ▼" + p.d + "<br>" + wrap(p.t, 26);
+          var head = "#" + (p.p + 1) + " ▲" + p.u + " ▼" + p.d;
+          return p.t === undefined ? head : head + "<br>" + wrap(p.t, 26);
         }),
         hoverinfo: "text",
         marker: {

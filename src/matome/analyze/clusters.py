@@ -31,7 +31,7 @@ from matome.analyze import wordvec
 from matome.analyze.labels import OTHER_LABEL, LabelInputs, key_phrases, phrases_of, statement_labels
 from matome.analyze.layout import LAYOUTS, layout
 from matome.analyze.near_duplicates import has_content, near_duplicates
-from matome.analyze.partition import METHODS, order_ids, partition, residual
+from matome.analyze.partition import METHODS, n_groups, order_ids, partition, residual
 from matome.analyze.representatives import representatives, wilson
 from matome.ja.normalize import normalize
 from matome.ja.tokens import content_words_of, tokenize
@@ -186,10 +186,7 @@ def _cluster(texts, up, down, method, seed, vectors, vector_method, layout_name)
         leaf_of = np.full(len(grp), -1, dtype=int)
         leaf_of[rest] = leaf_r
     other = chatter.copy()
-    other[rest] = residual(xg[rest], top_r, leaf_r, [weights[p] for p in rest])
-    if leaf_of is not None:
-        # a fine group split between its top group and その他 becomes two fine groups
-        leaf_of = leaf_of * 2 + other.astype(int)
+    other[rest] = residual(xg[rest], top_r, leaf_r, [weights[p] for p in rest], shown=n_groups(len(rest))[0])
     keep = [p for p in range(len(grp)) if not other[p]]
     top_ids, _ = order_ids(top_of[keep], None, [weights[p] for p in keep])
     other_id = len(top_ids) if other.any() else None

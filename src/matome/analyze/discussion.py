@@ -272,7 +272,8 @@ class _Writer:
             first += f"全体で{votes_text(t.up, t.down)}の評価が付き、賛同率は{pct(t.up / t.total)}です。"
         other = self.other_group()
         if other is not None and other.members:
-            first += f"どの意見のまとまりにも入らない{count(len(other.members))}件は「その他」としました。"
+            first += (f"主な意見に入らない{count(len(other.members))}件（小さな意見のまとまりや単発のコメント）は"
+                      "「その他」としました。")
         return first
 
     def viewpoint(self, rank: int, g: Group, single: bool = False, tied: bool = False) -> str:

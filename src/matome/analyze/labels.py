@@ -50,8 +50,15 @@ IDEAL_CHARS = (10, 26)
 #: Candidates are taken from this many of the group's most central members (top level, fine level).
 CANDIDATE_MEMBERS = 40
 FINE_CANDIDATE_MEMBERS = 12
-#: Weight of the group's distinctive words in a candidate against its vector similarity.
-COVER_WEIGHT = 0.3
+#: Weight of a candidate's similarity to the nearest other group (subtracted: a label must not
+#: also describe a neighbour).
+DISTINCT_WEIGHT = 1.0
+#: Weights of a candidate's similarity to its group (minus the nearest other group) and of the
+#: group's ``N_KEYWORDS`` most distinctive words it contains (each weighted by its c-TF-IDF
+#: relative to the best word): readers match comments to labels by shared words first.
+SIMILARITY_WEIGHT = 0.5
+COVER_WEIGHT = 1.0
+N_KEYWORDS = 8
 #: Key phrases kept per group.
 N_KEY_PHRASES = 5
 #: The label of the group of comments that fit no group.
@@ -80,6 +87,8 @@ _LEAD_CONNECTIVES = re.compile(
 )
 _TRAIL = re.compile(r"(?:[\s。、．，！？!?｡…‥・〜～]|(?<=[^\x00-\x7f])[wｗ]+|[（(]笑[）)]|笑)+$")
 _URL_RE = re.compile(r"https?://|www\.")
+#: A clause is not cut off after 、 when this particle precedes it (its subject would be lost).
+TOPIC_PARTICLES = "はがもを"
 _PREDICATE_POS = frozenset({"動詞", "形容詞", "助動詞"})
 _OPEN, _CLOSE = "「『（(【", "」』）)】"
 
@@ -133,7 +142,13 @@ def clause_spans(text: str, max_chars: int = MAX_LABEL_CHARS) -> list[tuple[int,
     out: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
     for s in split_sentences(text):
-        cuts = [s.start] + [s.start + k + 1 for k, ch in enumerate(s.text) if ch in "、，,"]
+        t = s.text
+        cuts = [s.start] + [
+            s.start + k + 1 for k, ch in enumerate(t)
+            if ch in "、，," and not (0 < k < len(t) - 1 and t[k - 1].isdigit() and t[k + 1].isdigit())
+            # the part after 「…は、」 has lost its subject: it may say the opposite on its own
+            and not (k > 0 and t[k - 1] in TOPIC_PARTICLES)
+        ]
         for c in cuts:
             a, b = trim_span(text, c, s.end)
             if b - a > max_chars or b <= a or (a, b) in seen:
@@ -147,6 +162,15 @@ def is_stop_phrase(s: str) -> bool:
     """A chat marker or stock reply (横, ほんとそれ, 同感です, そう思う …), polite endings ignored."""
     key = normalize(s).lower().strip()
     return key in STOP_LABELS or _POLITE_TAIL.sub("", key) in STOP_LABELS
+
+
+def is_question(text: str, start: int, end: int) -> bool:
+    """A clause that asks rather than states: it ends in か/の？ or a question mark follows it."""
+    clause = text[start:end].rstrip()
+    after = text[end : end + 2]
+    if clause.endswith(("か", "かな", "かね", "の?", "の？")):
+        return True
+    return after.startswith(("?", "？", "か"))
 
 
 def is_statement(clause: str, tokens: Sequence[Token]) -> bool:
@@ -313,6 +337,8 @@ def _best_clause(pos, centre, other_cents, word_sc, inp: LabelInputs, embed_word
         text = inp.texts[p]
         for a, b in clause_spans(text):
             clause = text[a:b]
+            if is_question(text, a, b):
+                continue
             toks = tokenize(normalize(clause))
             if not is_statement(clause, toks):
                 continue
@@ -322,16 +348,19 @@ def _best_clause(pos, centre, other_cents, word_sc, inp: LabelInputs, embed_word
     vecs = embed_words([c[4] for c in cands])
     own = vecs @ centre
     other = (vecs @ other_cents.T).max(axis=1) if other_cents is not None and len(other_cents) else np.zeros(len(cands))
-    top_word = max(word_sc.values(), default=0.0) or 1.0
+    # the group's most distinctive words: a label that names them is one a reader can match
+    keywords = sorted(word_sc, key=lambda w: (-word_sc[w], w))[:N_KEYWORDS]
+    top_word = word_sc[keywords[0]] if keywords and word_sc[keywords[0]] > 0 else 1.0
+    key_weight = {w: word_sc[w] / top_word for w in keywords}
     scored: list[tuple[float, int]] = []
     for k, (p, a, b, clause, words) in enumerate(cands):
         if not np.any(vecs[k]):
             continue
-        cover = sum(word_sc.get(w, 0.0) for w in set(words)) / top_word
+        cover = sum(key_weight.get(w, 0.0) for w in set(words))
         n = len(clause)
         lo, hi = IDEAL_CHARS
         length = -0.03 * max(0, lo - n) - 0.02 * max(0, n - hi)
-        score = own[k] - 0.5 * other[k] + COVER_WEIGHT * min(cover, 2.0) + length + 0.1 * float(inp.support[p])
+        score = SIMILARITY_WEIGHT * (own[k] - DISTINCT_WEIGHT * other[k]) + COVER_WEIGHT * min(cover, 2.5) + length + 0.1 * float(inp.support[p])
         scored.append((-round(score, 9), k))
     for _, k in sorted(scored):
         p, a, _, clause, _ = cands[k]

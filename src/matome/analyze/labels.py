@@ -299,6 +299,7 @@ def statement_labels(
     phrases (for the fallback)."""
     used_norm: set[str] = set(used or ()) | {OTHER_LABEL}
     out: dict[int, Label] = {}
+    tokens: dict[int, list[Token]] = {}  # per comment, tokenized once for every level
     word_df = [Counter(set(w)) for w in inp.words]
     for level, members in enumerate(levels):
         if not members:
@@ -311,7 +312,7 @@ def statement_labels(
         for g in gids:
             others = [k for k, h in enumerate(gids) if h != g]
             label = _best_clause(members[g], cents[g], cent_mat[others] if others else None,
-                                 word_sc[g], inp, embed_words, used_norm, limit)
+                                 word_sc[g], inp, embed_words, used_norm, limit, tokens)
             if label is None:
                 label = _fallback(members[g], keys[g], inp, used_norm)
             out[g] = label
@@ -328,18 +329,22 @@ def _collides(text: str, used: set[str]) -> bool:
     return any(k == u or k in u or u in k for u in used)
 
 
-def _best_clause(pos, centre, other_cents, word_sc, inp: LabelInputs, embed_words, used, limit: int) -> Label | None:
+def _best_clause(pos, centre, other_cents, word_sc, inp: LabelInputs, embed_words, used, limit: int,
+                 tokens: dict[int, list[Token]]) -> Label | None:
     sims = inp.vectors[pos] @ centre
     order = sorted(range(len(pos)), key=lambda k: (-sims[k], k))[:limit]
     cands: list[tuple[int, int, int, str, list[str]]] = []  # (p, start, end, text, words)
     for k in order:
         p = pos[k]
         text = inp.texts[p]
-        for a, b in clause_spans(text):
+        spans = clause_spans(text)
+        if spans and p not in tokens:
+            tokens[p] = tokenize(text[: spans[-1][1]])
+        for a, b in spans:
             clause = text[a:b]
             if is_question(text, a, b):
                 continue
-            toks = tokenize(normalize(clause))
+            toks = [t for t in tokens[p] if t.start >= a and t.start + len(t.surface) <= b]
             if not is_statement(clause, toks):
                 continue
             cands.append((p, a, b, clause, content_words_of(toks)))

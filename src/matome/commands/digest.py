@@ -26,6 +26,7 @@ import typer
 from matome.commands import llm as llm_opts
 from matome.commands.common import err_console, fail, read_entries, warn, write_out
 from matome.model import Digest, Entry
+from matome.wording import KIND_TEXT as KIND_JA  # one wording for the CLI, Markdown, web and report
 
 #: Threads with at least this many comments get status lines on standard error.
 LARGE_THREAD = 1000
@@ -40,14 +41,6 @@ class Format(str, Enum):
     view = "view"
 
 
-KIND_JA = {
-    "consensus": "同意が多い",
-    "divisive": "賛否が拮抗",
-    "vocal-minority": "声は多いが支持は少ない",
-    "silent-majority": "少数だが支持が厚い",
-    "low-signal": "評価が少ない",
-    "mixed": "評価はまちまち",
-}
 
 
 def _read_file_text(path: str) -> str:
@@ -114,7 +107,7 @@ def md_escape(text: str) -> str:
 
 
 def _pct(x: float | None) -> str:
-    from matome.analyze.discussion import pct
+    from matome.wording import pct
 
     return "—" if x is None else pct(x)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from matome.wording import KIND_TEXT, percent
 from matome.analyze import votes
 from matome.model import Digest, Entry, absent_comment_count
 from matome.web.security import safe_http_url
@@ -45,14 +46,7 @@ HOME_ORDERS = {
     "most_divided": "賛否の割れた記事",
 }
 
-GROUP_KIND_JA = {
-    "consensus": "賛同が多い",
-    "divisive": "賛否が割れる",
-    "vocal-minority": "少数だが声が大きい",
-    "silent-majority": "静かな多数派",
-    "low-signal": "反応が少ない",
-    "mixed": "賛否が混在",
-}
+GROUP_KIND_JA = KIND_TEXT  # one wording for the CLI, Markdown, web and report
 
 COMMENT_LABEL_JA = {
     "consensus": "支持多数",
@@ -113,7 +107,7 @@ def article_row(row: Any) -> dict[str, Any]:
         "comment_count": int(getattr(row, "comment_count", 0) or 0),
         "up": up,
         "down": down,
-        "up_pct": round(100 * up / total) if total else None,
+        "up_pct": percent(up / total) if total else None,
         "divisiveness": getattr(row, "divisiveness", None),
     }
 
@@ -172,7 +166,7 @@ def _comment_rows(entry: Entry, digest: Digest | None) -> list[dict[str, Any]]:
                 "up": up,
                 "down": down,
                 "support": support,
-                "support_pct": round(100 * support) if support is not None else None,
+                "support_pct": percent(support) if support is not None else None,
                 "wilson": round(float(wilson), 6),
                 "controversy": round(float(controversy), 6),
                 "label": label,
@@ -256,7 +250,7 @@ def _groups(digest: Digest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "down_in_group_pct": round(100 * g.down / votes, 1) if votes else 0.0,
                 "up_share_pct": round(100 * g.up_share, 1),
                 "down_share_pct": round(100 * g.down_share, 1),
-                "support_pct": round(100 * g.support) if g.support is not None else None,
+                "support_pct": percent(g.support) if g.support is not None else None,
                 "kind": g.kind,
                 "kind_ja": GROUP_KIND_JA.get(g.kind, g.kind),
                 "parent": g.parent,

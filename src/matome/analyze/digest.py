@@ -70,15 +70,30 @@ class DigestSettings:
         return tuple((f.name, str(getattr(self, f.name))) for f in fields(self))
 
     @classmethod
-    def from_pairs(cls, pairs: tuple[tuple[str, str], ...] | list) -> "DigestSettings":
+    def from_pairs(cls, pairs: tuple[tuple[str, str], ...] | list, *, strict: bool = False) -> "DigestSettings":
+        """Settings from (name, text) pairs. Unknown names are skipped, or with ``strict``
+        refused; a value that does not fit its setting raises ValueError naming both."""
         known = {f.name: f for f in fields(cls)}
+        defaults = cls()
         kw: dict[str, Any] = {}
         for name, value in pairs:
-            f = known.get(name)
-            if f is None:
+            if name not in known:
+                if strict:
+                    raise ValueError(
+                        f"unknown digest setting {name!r} (known: {', '.join(sorted(known))})"
+                    )
                 continue
-            default = getattr(cls(), name)
-            kw[name] = type(default)(value) if not isinstance(default, str) else value
+            default = getattr(defaults, name)
+            if isinstance(default, str):
+                kw[name] = value
+                continue
+            try:
+                kw[name] = type(default)(value)
+            except ValueError:
+                raise ValueError(
+                    f"digest setting {name} expects {'a whole number' if isinstance(default, int) else 'a number'}, "
+                    f"found {value!r}"
+                ) from None
         return cls(**kw)
 
 
@@ -119,11 +134,8 @@ def _one_blas_thread():
     OMP_NUM_THREADS before they load). Finding the libraries takes milliseconds, so it is
     done once, after the first digest has loaded them."""
     global _controller
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # scikit-learn's dependency; without it, leave the defaults
-        yield
-        return
+    from threadpoolctl import ThreadpoolController
+
     first = _controller is None
     ctl = _controller or ThreadpoolController()
     with ctl.limit(limits=1):

@@ -250,10 +250,13 @@ def register(app: typer.Typer) -> None:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         from matome.analyze.digest import DigestSettings, apply_digest, digest_entry, digest_to_dict
 
+        from matome.analyze.vectors import MissingDependencyError, require
+
         try:
             settings = DigestSettings(vector_method=vectors, cluster_method=method, seed=seed)
-        except (TypeError, ValueError) as e:
-            fail(f"bad settings: {e}")
+            require(settings.vector_method)
+        except (TypeError, ValueError, MissingDependencyError) as e:
+            fail(str(e))
         pieces: list[str] = []
         for entry in entries:
             try:

@@ -36,12 +36,22 @@ def open_for_command(db: str | None) -> Store:
 
 
 def parse_settings(pairs: list[str] | None) -> dict[str, str] | None:
+    """``--set NAME=VALUE`` pairs, checked against the digest settings (names, values, and
+    the optional package a vector method needs) before anything is read or written."""
     out: dict[str, str] = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             fail(f"--set expects NAME=VALUE, got {pair!r}")
         out[name.strip()] = value.strip()
+    if out:
+        from matome.analyze.vectors import MissingDependencyError, require
+        from matome.store.digests import effective_settings
+
+        try:
+            require(effective_settings(out).vector_method)
+        except (ValueError, TypeError, MissingDependencyError) as e:
+            fail(f"--set: {e}")
     return out or None
 
 

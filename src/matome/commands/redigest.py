@@ -7,6 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from matome.commands.common import err_console, fail, warn
 from matome.commands.ingest import DB_HELP, open_for_command, parse_settings
+from matome.model import DB_INT_MAX
 from matome.store import StoreError
 
 
@@ -14,7 +15,7 @@ def register(app: typer.Typer) -> None:
     @app.command("redigest")
     def redigest(
         db: str = typer.Option(None, "--db", help=DB_HELP),
-        article: list[int] = typer.Option(None, "--article", help="Only these article ids (repeatable)."),
+        article: list[int] = typer.Option(None, "--article", min=1, max=DB_INT_MAX, metavar="ID", help="Only these article ids (repeatable)."),
         force: bool = typer.Option(False, "--all", help="Recompute every digest, stale or not."),
         settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
     ) -> None:

@@ -24,6 +24,7 @@ from matome.model import (
     CommentSection,
     DiscussionSummary,
     Entry,
+    MAX_VOTES,
     Headline,
     RecordInfo,
     Verbatim,
@@ -45,7 +46,7 @@ _FLAG_RE = re.compile(r"^[0-9A-Za-z]{1,8}$")
 _DATELINE_RE = re.compile(
     r"^(?P<source>.*?)(?:\s*(?P<pub>[0-9]{1,2}/[0-9]{1,2}\(.\)\s*[0-9]{1,2}:[0-9]{2}))?\s*配信$"
 )
-_VOTE_RE = re.compile(r"^▲([0-9]{1,12}) ▼([0-9]{1,12})[\u00a0 ]?$")
+_VOTE_RE = re.compile(r"^▲([0-9]{1,40}) ▼([0-9]{1,40})[\u00a0 ]?$")
 _MARKER_RE = re.compile(r"^[A-Z][A-Z_]{0,31}$")
 
 
@@ -369,7 +370,10 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str]:
             raise _Bad("expected a spacer line after the comment separator", raw.offsets[min(i + 1, n - 1)])
         end = vote_at - 1 if chunks[vote_at - 1] in spacers and vote_at - 1 >= i + 2 else vote_at
         text = "\n".join([c[:-1] if c[-1:] == NBSP else c for c in chunks[i + 2 : end]])
-        votes = Votes(int(m.group(1)), int(m.group(2)))
+        up, down = int(m.group(1)), int(m.group(2))
+        if up > MAX_VOTES or down > MAX_VOTES:
+            raise _Bad(f"vote count out of range: ▲{up} ▼{down} (at most {MAX_VOTES:,} each)", raw.offsets[vote_at])
+        votes = Votes(up, down)
         comments.append(Comment(text, votes, len(comments), page))
         i = vote_at + 1
         if i < n and chunks[i] in spacers:

@@ -30,6 +30,7 @@ from typing import Any, Iterable, Iterator
 
 from matome.model import (
     DEFAULT_TRAILER,
+    MAX_VOTES,
     JST,
     ArticleBody,
     ArticleSummary,
@@ -195,17 +196,26 @@ def _count(value: Any, name: str) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"{name} must be a count of 0 or more, found {value}")
-        return value
+        return _in_range(value, value, name)
     if isinstance(value, float):
         if value != value or value < 0 or not value.is_integer():
             raise ValueError(f"{name} must be a whole count of 0 or more, found {value!r}")
-        return int(value)
+        return _in_range(int(value), value, name)
     s = unicodedata.normalize("NFKC", str(value)).strip()
     if not s:
         return 0
     if not _COUNT_RE.match(s):
         raise ValueError(f"{name} must be a count of 0 or more, found {str(value)[:30]!r}")
-    return int(float(s.replace(",", "")))
+    digits = s.replace(",", "")
+    # exact for whole numbers of any length ("12", "1,234"); "12.0" and "1e3" through float
+    count = int(digits) if digits.isdigit() else int(float(digits))
+    return _in_range(count, value, name)
+
+
+def _in_range(count: int, shown: Any, name: str) -> int:
+    if count > MAX_VOTES:
+        raise ValueError(f"{name} is out of range (at most {MAX_VOTES:,}), found {str(shown)[:30]!r}")
+    return count
 
 
 def _opt_str(value: Any) -> str | None:

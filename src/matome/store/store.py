@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from matome.io.jsonl import FORMAT, entry_from_dict
-from matome.model import Digest, Entry
+from matome.model import DB_INT_MAX, Digest, Entry
 from matome.store import digests as digest_engine
 from matome.store.engine import make_engine, resolve_url
 from matome.store.ingest import IngestReport, merge_entry, utc_now
@@ -93,7 +93,7 @@ class Store:
         leaves whole articles only. The search index is brought up to date in bulk before
         the next search (:mod:`matome.store.fts`), not here."""
         report = IngestReport()
-        do_digest = digest and digest_engine.available()
+        do_digest = digest
         max_articles = BATCH_ARTICLES.get(self.dialect, 50)
         batch: list[tuple[Entry, str, str, tuple[str, str, str] | None]] = []
         size = 0
@@ -221,8 +221,6 @@ class Store:
         progress: Callable[[int, bool], None] | None = None,
     ) -> tuple[int, list[tuple[int, str]]]:
         """Recompute stale digests (or those of ``article_ids``). Returns (done, failures)."""
-        if not digest_engine.available():
-            raise StoreError("the digest engine (matome.analyze.digest) is not installed")
         ids = list(article_ids) if article_ids is not None else self.stale_digests(settings, force=force)
         done, failures = 0, []
         from matome.store.ingest import _store_digest
@@ -286,6 +284,8 @@ class Store:
 
     def get_entry(self, article_id: int) -> Entry | None:
         """The entry as last ingested (its comments as last shown), rebuilt losslessly."""
+        if not _valid_id(article_id):
+            return None
         with self.engine.connect() as conn:
             art = conn.execute(select(articles.c.trailer).where(articles.c.id == article_id)).first()
             if art is None:
@@ -322,6 +322,8 @@ class Store:
 
     def get_digest_record(self, article_id: int) -> dict[str, Any] | None:
         """The stored digest row: engine, settings (dict), digest (dict), entry_sha1, computed_at."""
+        if not _valid_id(article_id):
+            return None
         with self.engine.connect() as conn:
             r = conn.execute(select(digests).where(digests.c.article_id == article_id)).first()
         if r is None:
@@ -330,12 +332,16 @@ class Store:
                 "entry_sha1": r.entry_sha1, "computed_at": r.computed_at}
 
     def get_digest(self, article_id: int) -> Digest | None:
+        if not _valid_id(article_id):
+            return None
         with self.engine.connect() as conn:
             raw = conn.execute(select(digests.c.digest).where(digests.c.article_id == article_id)).scalar()
         return digest_engine.load(raw) if raw is not None else None
 
     def vote_history(self, article_id: int) -> list[VotePoint]:
         """Every vote snapshot of the article's comments, by comment position then time."""
+        if not _valid_id(article_id):
+            return []
         q = (
             select(vote_snapshots.c.observed_at, comments.c.key, comments.c.position, vote_snapshots.c.up,
                    vote_snapshots.c.down)
@@ -375,6 +381,12 @@ class Store:
         self.close()
 
 
+def _valid_id(article_id: int) -> bool:
+    """Whether an id can name an article at all: ids beyond the databases' integer range
+    would make SQLite raise OverflowError and PostgreSQL NumericValueOutOfRange."""
+    return isinstance(article_id, int) and 1 <= article_id <= DB_INT_MAX
+
+
 def _failure(where: str, message: str):
     from matome.store.ingest import IngestFailure
 
@@ -389,6 +401,8 @@ def _transient(e: OperationalError) -> bool:
 def _db_message(e: Exception) -> str:
     if isinstance(e, DBAPIError) and e.orig is not None:
         return f"database error: {str(e.orig).strip().splitlines()[0]}"
+    if isinstance(e, ValueError):
+        return str(e)
     return f"{type(e).__name__}: {e}"
 
 

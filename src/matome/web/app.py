@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from matome.model import DB_INT_MAX
 from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
@@ -92,6 +93,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
     app.state.matome = state
 
     def get_view(article_id: int) -> dict[str, Any] | None:
+        if not 1 <= article_id <= DB_INT_MAX:  # no such id in either database
+            return None
         view = state.views.get(article_id)
         if view is None:
             view = data.article_view(state.store, article_id)
@@ -126,6 +129,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(article_id: int, sort: str | None = None, group: str | None = None) -> HTMLResponse:
         sort_key, group_id = normalize_sort(sort), _parse_group(group)
+        if not 1 <= article_id <= DB_INT_MAX:
+            return error_page(404, "記事が見つかりません", f"記事 {article_id} はアーカイブにありません。")
         if sort_key == "recommended" and group_id is None:
             page = state.pages.get(article_id)
             if page is not None:
@@ -151,7 +156,7 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         limit = 20
         q = q.strip()
         filters = {"source": source.strip() or None, "since": since or None, "until": until or None,
-                   "min_up": int(min_up) if min_up.strip().isdigit() else None}
+                   "min_up": int(min_up) if min_up.strip().isdigit() and int(min_up) <= DB_INT_MAX else None}
         hits: list[dict[str, Any]] = []
         error = None
         if q:

@@ -159,6 +159,8 @@ def test_missing_path_and_bad_db_give_one_line(tmp_path):
     r = runner.invoke(app, ["search", "--db", "mysql://x/y", "日本"])
     assert r.exit_code == 2 and "unsupported database" in r.output
     r = runner.invoke(app, ["search", "--db", str(tmp_path / "missing-dir" / "a.db"), "日本"])
+    assert r.exit_code == 2 and "no archive at" in r.output
+    r = runner.invoke(app, ["ingest", "--db", str(tmp_path / "missing-dir" / "a.db"), str(SEED)])
     assert r.exit_code == 2 and "does not exist" in r.output
 
 

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         with_digest: bool = typer.Option(False, "--with-digest", help="archive: put our digests into the summary records."),
     ) -> None:
         """Export every article (or --article ones) with our digests."""
-        store = open_for_command(db)
+        store = open_for_command(db, read_only=True)
         try:
             if out in (None, "-"):
                 count = export_text(store, fmt.value, sys.stdout, article_ids=article or None, with_digest=with_digest)

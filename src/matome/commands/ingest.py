@@ -27,10 +27,11 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 PAGE_SUFFIXES = (".html", ".htm")
 
 
-def open_for_command(db: str | None) -> Store:
-    """Open the archive or exit with one clear line."""
+def open_for_command(db: str | None, *, create: bool = False, read_only: bool = False) -> Store:
+    """Open the archive or exit with one clear line. Only ``ingest`` creates an archive;
+    the reading commands open it ``read_only`` (a file they cannot write is still read)."""
     try:
-        return open_store(db)
+        return open_store(db, create=create, read_only=read_only)
     except (StoreError, StoreURLError) as e:
         fail(str(e))
 
@@ -196,7 +197,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Add articles to the archive, merging re-fetched ones (new comments, vote snapshots)."""
         parsed = parse_settings(settings)
-        store = open_for_command(db)
+        store = open_for_command(db, create=True)
         try:
             report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed,
                                   allow_private=allow_private)

@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         from matome.web.render import render_report
 
         try:
-            store = open_store(db)
+            store = open_store(db, create=False, read_only=True)
         except (StoreError, StoreURLError) as e:
             fail(str(e))
         try:

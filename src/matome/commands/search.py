@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         offset: int = typer.Option(0, "--offset", min=0, max=DB_INT_MAX, metavar="N", help="Skip the first N hits."),
     ) -> None:
         """Search titles, summaries, bodies and comments: titles first, then summaries, bodies, comments; then most ▲."""
-        store = open_for_command(db)
+        store = open_for_command(db, read_only=True)
         try:
             # SQLite: index what the last ingests left (about 45 s per million new comments)
             with err_console.status("検索用の索引を更新しています…"):

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         if token is not None and len(token) < 12:
             fail("--token must be at least 12 characters long")
         try:
-            store = open_store(db)
+            store = open_store(db, create=False, read_only=token is None)
         except (StoreError, StoreURLError) as e:
             fail(str(e))
         if not _is_loopback(host):

@@ -14,10 +14,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from matome.io.jsonl import FORMAT, entry_from_dict
 from matome.model import DB_INT_MAX, Digest, Entry
 from matome.store import digests as digest_engine
-from matome.store.engine import make_engine, resolve_url
+from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
 from matome.store.ingest import IngestReport, merge_entry, utc_now
 from matome.store.keys import entry_sha1
-from matome.store.migrate import upgrade
+from matome.store.migrate import current_revision, head_revision, upgrade
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
 from matome.store.search import SearchHit, search as _search
 
@@ -406,16 +406,37 @@ def _db_message(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"
 
 
-def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
-    """Open (and create or upgrade) the archive at ``url``: a SQLAlchemy URL or a plain path;
-    None reads ``$MATOME_DB``, else ``./matome.db``."""
+def open_store(url: str | None = None, *, migrate: bool = True, create: bool = True, read_only: bool = False) -> Store:
+    """Open the archive at ``url``: a SQLAlchemy URL or a plain path; None reads
+    ``$MATOME_DB``, else ``./matome.db``.
+
+    ``create`` (ingest) makes a new archive where there is none and brings an older one up
+    to date (``migrate``). Without it, a missing SQLite file or a database without the
+    archive's tables is refused (:class:`StoreError`): a mistyped ``--db`` is not silently
+    an empty archive. ``read_only`` (search, export, report, serve): a SQLite file that this
+    process cannot write is opened read-only instead of failing."""
     resolved = resolve_url(url)
-    engine = make_engine(resolved)
+    shown = make_url(resolved).render_as_string(hide_password=True)
+    path = sqlite_file(resolved)
+    if path is not None and path.is_dir():
+        raise StoreError(f"cannot open the archive {path}: it is a directory (give the database file)")
+    if path is not None and not create and not path.exists():
+        raise StoreError(f"no archive at {path} (check --db or $MATOME_DB; 'matome ingest --db {path} FILE' creates one)")
+    locked = read_only and path is not None and not writable(path)
+    engine = make_engine(resolved, read_only=locked)
     try:
-        if migrate:
+        revision = None if create else current_revision(engine)
+        if not create and revision is None:
+            raise StoreError(f"{shown} is not a matome archive (no archive tables; 'matome ingest' creates them)")
+        if locked and revision != head_revision():
+            raise StoreError(f"the read-only archive {shown} needs an upgrade for this matome: "
+                             "run 'matome redigest' on a writable copy")
+        if migrate and not locked:
             upgrade(engine)
     except SQLAlchemyError as e:
         engine.dispose()
-        shown = make_url(resolved).render_as_string(hide_password=True)
         raise StoreError(f"cannot open the archive {shown}: {_db_message(e)}") from None
+    except StoreError:
+        engine.dispose()
+        raise
     return Store(engine, resolved)

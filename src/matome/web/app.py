@@ -215,4 +215,6 @@ def app_from_environment() -> FastAPI:
 
     from matome.store import open_store
 
-    return create_app(open_store(os.environ.get("MATOME_DB") or None), token=os.environ.get("MATOME_WEB_TOKEN") or None)
+    token = os.environ.get("MATOME_WEB_TOKEN") or None
+    store = open_store(os.environ.get("MATOME_DB") or None, create=False, read_only=token is None)
+    return create_app(store, token=token)

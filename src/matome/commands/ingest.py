@@ -9,13 +9,14 @@ never stops the good ones, and an interrupted ingest leaves whole articles only.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Iterator
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from matome.commands.common import err_console, fail, warn
+from matome.commands.common import err_console, fail, plural, warn
 from matome.io.archive import ArchiveFormatError, archive_files, decode, read_bytes
 from matome.io.jsonl import read_jsonl
 from matome.model import Entry
@@ -69,16 +70,17 @@ def _is_entry_jsonl(text: str) -> bool:
     return True
 
 
-def _comments_entry(path: Path) -> tuple[list[Entry], list[str]]:
+def _comments_entry(path: Path, mapping: dict[str, str] | None = None) -> tuple[list[Entry], list[str]]:
     """A comment table (text, up, down …) as one entry, identified by the file's path."""
     from dataclasses import replace
 
     from matome.io import tabular
 
-    result = tabular.read_comments(path)
-    errors = [str(e) for e in result.errors]
+    result = tabular.read_comments(path, mapping=mapping)
     if not result.comments:
-        return [], errors + [f"{path}:0: no comments could be read"]
+        return [], [tabular.nothing_read(str(path), result)]
+    warn(tabular.describe_columns(str(path), result))
+    errors = [str(e) for e in result.errors]
     entry = tabular.entry_from_comments(result.comments, title=path.stem)
     # the content-derived record ids would change with every vote: key the entry by its file
     ids = tabular.record_ids("matome.ingest.table", str(path.resolve()))
@@ -102,22 +104,27 @@ def page_entries(arg: str, *, allow_private: bool = False) -> tuple[list[Entry],
     return list(result.entries), []
 
 
-def read_source(path: Path) -> tuple[list[Entry], list[str]]:
-    """Entries of one file, and the errors of its bad entries ("file:line: message")."""
+def read_source(path: Path, mapping: dict[str, str] | None = None) -> tuple[list[Entry], list[str]]:
+    """Entries of one file, and the errors of its bad entries ("file:line: message"); a
+    file that holds nothing is an error too."""
     name = path.name.lower()
     try:
         if name.endswith(PAGE_SUFFIXES):
             return page_entries(str(path))
         if name.endswith(TABLE_SUFFIXES):
-            return _comments_entry(path)
+            return _comments_entry(path, mapping)
         data = path.read_bytes()
+        if not data.strip():
+            return [], [f"{path}: the file is empty"]
         if name.endswith(JSONL_SUFFIXES):
             text = decode(data, str(path))
             if not _is_entry_jsonl(text):
-                return _comments_entry(path)
+                return _comments_entry(path, mapping)
             result = read_jsonl(text, str(path), keep_going=True)
         else:
             result = read_bytes(data, str(path), keep_going=True)
+        if not result.entries and not result.errors:
+            return [], [f"{path}: holds no entries"]
     except OSError as e:
         return [], [f"{path}:0: cannot read: {e.strerror or e}"]
     except ArchiveFormatError as e:
@@ -136,7 +143,10 @@ def expand(paths: list[str]) -> list[Path]:
             continue
         if not Path(p).exists():
             fail(f"{p}: no such file or directory")
-        files += archive_files(p)
+        found = archive_files(p)
+        if not found:
+            fail(f"{p}: the directory is empty")
+        files += found
     return files
 
 
@@ -145,36 +155,76 @@ def _add(report: IngestReport, errors: list[str]) -> None:
         report.add_failure(e.split(": ", 1)[0], e.split(": ", 1)[1] if ": " in e else e)
 
 
+#: Without a terminal (a log, a pipe), a progress line every this many seconds.
+PROGRESS_EVERY = 5.0
+
+
+class _LogProgress:
+    """Progress for a standard error that is not a terminal: a plain line now and then
+    (every :data:`PROGRESS_EVERY` seconds), none for an ingest quicker than that."""
+
+    def __init__(self, total_files: int, total_bytes: int):
+        self.files, self.total_files = 0, total_files
+        self.done, self.total = 0.0, max(1, total_bytes)
+        self.articles = 0
+        self.name = ""
+        self.last = time.monotonic()
+
+    def file(self, name: str) -> None:
+        self.name = name
+        self.files += 1
+        self.maybe_say()
+
+    def advance(self, n_bytes: float, articles: int = 0) -> None:
+        self.done += n_bytes
+        self.articles += articles
+        self.maybe_say()
+
+    def maybe_say(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            pct = min(100, int(100 * self.done / self.total))
+            warn(f"取り込み中 {self.name}: ファイル {self.files}/{self.total_files}, 記事 {self.articles:,} 件, {pct}%")
+
+
 def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bool, settings=None,
-                 show_progress: bool = True, allow_private: bool = False) -> IngestReport:
+                 show_progress: bool = True, allow_private: bool = False,
+                 mapping: dict[str, str] | None = None) -> IngestReport:
     from matome.io.sources import is_url
 
     files = expand(paths)
     report = IngestReport()
+    terminal = show_progress and err_console.is_terminal
     for url in [p for p in paths if is_url(p)]:
-        if show_progress:
+        if terminal:
             err_console.print(f"取得中 {url}", markup=False, highlight=False)
         entries, errors = page_entries(url, allow_private=allow_private)
         _add(report, errors)
         if errors and not keep_going:
             return report
         report.merge(store.ingest_entries(entries, digest=digest, settings=settings))
-    total = sum(f.stat().st_size for f in files) or 1
+    sizes = {f: f.stat().st_size for f in files}
+    log = _LogProgress(len(files), sum(sizes.values())) if show_progress and not terminal else None
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("bytes"),
                TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=True, disable=not show_progress) as bar:
-        task = bar.add_task("取り込み中", total=total)
+    with Progress(*columns, console=err_console, transient=True, disable=not terminal) as bar:
+        task = bar.add_task("取り込み中", total=sum(sizes.values()) or 1)
         for f in files:
-            entries, errors = read_source(f)
+            if log:
+                log.file(f.name)
+            entries, errors = read_source(f, mapping)
             _add(report, errors)
             if errors and not keep_going:
                 break
-            size = f.stat().st_size
+            size = sizes[f]
             step = size / max(1, len(entries))
             bar.update(task, description=f"取り込み中 {f.name}")
 
             def tick(_entry, _status):
                 bar.advance(task, step)
+                if log:
+                    log.advance(step, 1)
 
             report.merge(store.ingest_entries(entries, digest=digest, progress=tick, settings=settings))
             if not entries:
@@ -192,21 +242,38 @@ def register(app: typer.Typer) -> None:
         no_digest: bool = typer.Option(False, "--no-digest", help="Do not compute digests (faster)."),
         keep_going: bool = typer.Option(True, "--keep-going/--stop-on-error",
                                         help="Skip bad entries and import the rest (default), or stop at the first bad one."),
-        settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
+        settings: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE", help="A digest setting NAME=VALUE (repeatable)."),
+        mapping: str = typer.Option(
+            None, "--map", metavar="FIELD=COLUMN,…",
+            help="Columns of the comment tables when their names are not recognised, e.g. text=本文,up=賛成,down=反対.",
+        ),
         allow_private: bool = typer.Option(False, "--allow-private", help="Allow fetching URLs on loopback/private addresses."),
     ) -> None:
         """Add articles to the archive, merging re-fetched ones (new comments, vote snapshots)."""
         parsed = parse_settings(settings)
+        parsed_map = None
+        if mapping:
+            from matome.io.tabular import parse_mapping
+
+            try:
+                parsed_map = parse_mapping(mapping)
+            except ValueError as e:
+                fail(f"--map: {e}")
+        expand(paths)  # a missing path or an empty directory fails before the archive is opened
         store = open_for_command(db, create=True)
         try:
             report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed,
-                                  allow_private=allow_private)
+                                  allow_private=allow_private, mapping=parsed_map)
         finally:
             store.close()
+        if report.failed and report.total == len(report.failed) and len(report.failed) == 1:
+            fail(str(report.failed[0]))  # the one input failed: nothing was ingested
         for f in report.failed:
             warn(f"failed: {f}")
         for f in report.digest_failures:
             warn(f"no digest: {f}")
+        if report.failed and report.total == len(report.failed):
+            fail(f"nothing was ingested: {plural(len(report.failed), 'failure')}")
         typer.echo(f"ingested into {store.describe()}: {report.summary_line()}")
         if report.failed:
             raise typer.Exit(1)

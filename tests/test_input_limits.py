@@ -14,8 +14,8 @@ from cli_support import run
 from matome.io.archive import read_text, write_entries
 from matome.io.tabular import read_comments
 from matome.model import DB_INT_MAX, MAX_VOTES, Votes
-from test_store_support import db_url, store  # noqa: F401  (fixtures)
-from test_web_fixtures import SEED, base_url, wd  # noqa: F401  (fixtures)
+
+from test_web_fixtures import SEED
 
 HUGE = "99999999999999999999"  # beyond 64 bits: SQLite's OverflowError
 BEYOND_PG = str(DB_INT_MAX + 1)  # fits SQLite, not PostgreSQL's INTEGER

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from matome.cli import app
 from matome.io.archive import read_path
 from matome.io.fetch import FetchError, Fetcher, FetchOptions, decode_body, is_public_address
-from matome.io.sources import SourceError, load_entries, load_source
+from matome.io.sources import SourceError, load_source
 
 
 class Server:

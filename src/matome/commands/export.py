@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sys
 from enum import Enum
 
 import typer
 
-from matome.commands.common import fail, warn
+from matome.commands.common import fail, plural, warn
 from matome.commands.ingest import DB_HELP, open_for_command
 from matome.model import DB_INT_MAX
 from matome.store.export import export_text
@@ -43,6 +40,6 @@ def register(app: typer.Typer) -> None:
                         count = export_text(store, fmt.value, f, article_ids=article or None, with_digest=with_digest)
                 except OSError as e:
                     fail(f"cannot write {out}: {e.strerror or e}")
-                warn(f"exported {count} articles to {out}")
+                warn(f"exported {plural(count, 'article')} to {out}")
         finally:
             store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from matome.commands.common import err_console, fail, warn
+from matome.commands.common import err_console, fail, plural, warn
 from matome.commands.ingest import DB_HELP, open_for_command, parse_settings
 from matome.model import DB_INT_MAX
 from matome.store import StoreError
@@ -38,6 +38,6 @@ def register(app: typer.Typer) -> None:
             store.close()
         for aid, message in failures:
             warn(f"failed: article {aid}: {message}")
-        typer.echo(f"redigested {done} of {len(ids)} stale digests, failed {len(failures)}")
+        typer.echo(f"redigested {done:,} of {plural(len(ids), 'stale digest')}, failed {len(failures):,}")
         if failures:
             raise typer.Exit(1)

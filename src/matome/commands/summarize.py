@@ -25,7 +25,7 @@ from matome.analyze.summarize import (
     summarize_entry,
     summarize_text,
 )
-from matome.commands.common import fail, warn, write_out
+from matome.commands.common import fail, plural, warn, write_out
 from matome.io.archive import ArchiveFormatError, decode, read_text
 
 _HEADER_LINE_RE = re.compile(r"^\([\u00a0 ][0-9]{1,12}[\u00a0 ]\)[\u00a0 ]{1,3}[0-9]{4}/")
@@ -118,7 +118,7 @@ def _summarize_jsonl(path: str, budget: dict, keep_going: bool) -> None:
         out.write(json.dumps({"id": row["id"], "summary": summary}, ensure_ascii=False) + "\n")
     out.flush()
     if bad:
-        warn(f"skipped {bad} bad line(s)")
+        warn(f"skipped {plural(bad, 'bad line')}")
 
 
 def register(app: typer.Typer) -> None:

@@ -79,15 +79,34 @@ def decode(data: bytes, path: str = "<bytes>") -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as utf8_error:
+        cut = truncated_utf8(data, utf8_error)
+        if cut is not None:
+            raise ArchiveFormatError(path, data.count(b"\n", 0, cut) + 1, truncation_message(data, cut)) from None
         try:
             text = data.decode("cp932")
         except UnicodeDecodeError:
             bad = utf8_error.start
             line = data.count(b"\n", 0, bad) + 1
             raise ArchiveFormatError(
-                path, line, f"the file is neither UTF-8 nor CP932 (byte 0x{data[bad]:02x})"
+                path, line, f"the file is neither UTF-8 nor CP932 (byte 0x{data[bad]:02x} at offset {bad:,})"
             ) from None
-    return text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n")
+    if text.endswith("\r"):  # the last line ended with CR alone (a file cut after CR of CRLF)
+        text = text[:-1] + "\n"
+    return text
+
+
+def truncated_utf8(data: bytes, error: UnicodeDecodeError) -> int | None:
+    """The offset where a UTF-8 file was cut in the middle of a character, when that is
+    what the decoding error is (everything before it is valid UTF-8), else None."""
+    if error.end != len(data) or error.reason != "unexpected end of data":
+        return None
+    return error.start
+
+
+def truncation_message(data: bytes, cut: int) -> str:
+    return (f"the file ends in the middle of a UTF-8 character (byte offset {cut:,} of {len(data):,}): "
+            "it looks truncated")
 
 
 # ---------------------------------------------------------------------------------------

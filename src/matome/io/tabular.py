@@ -28,6 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from matome.io.archive import truncated_utf8, truncation_message
 from matome.model import (
     DEFAULT_TRAILER,
     MAX_VOTES,
@@ -345,11 +346,16 @@ def decode_text(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
-    for enc in ("utf-8", "cp932"):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as e:
+        cut = truncated_utf8(data, e)
+        if cut is not None:
+            raise TabularFormatError(path, 0, truncation_message(data, cut)) from None
+    try:
+        return data.decode("cp932"), "cp932"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()

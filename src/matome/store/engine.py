@@ -40,6 +40,8 @@ def resolve_url(db: str | os.PathLike | None = None) -> str:
         url = make_url(value)
     except ArgumentError as e:
         raise StoreURLError(f"not a database URL: {value!r} ({e})") from None
+    if url.drivername.split("+")[0] == "postgres":  # the scheme libpq and many hosts write
+        url = url.set(drivername="postgresql" + url.drivername[len("postgres"):])
     backend = url.get_backend_name()
     if backend == "postgresql":
         if url.drivername in ("postgresql", "postgres"):

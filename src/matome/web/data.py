@@ -7,7 +7,6 @@ formats HTML: templates escape every piece of text.
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
 

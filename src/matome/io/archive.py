@@ -354,7 +354,9 @@ def _parse_discussion(raw: _Raw) -> DiscussionSummary:
     return _finish(part, raw.text)
 
 
-def _parse_comments(raw: _Raw) -> tuple[CommentSection, str]:
+def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None]:
+    """The comments and the trailer of a comments record, and where the text of a following
+    record with a damaged header starts inside it (None when there is none)."""
     chunks = raw.chunks
     comments: list[Comment] = []
     page, i, n = 1, 0, len(chunks)
@@ -402,16 +404,40 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str]:
             i += 1
         if nxt < n and i < nxt:
             raise _Bad("unexpected text after the comment's vote line", raw.offsets[i])
+    end, lost = len(raw.text), None
     for k in range(i, n):
         for line in chunks[k].split("\n"):
             if line.strip() and not _MARKER_RE.match(line):
+                if _looks_like_lost_header(chunks[k]):
+                    # the next record's header line is damaged, so its text ran into this
+                    # record: this entry ends before it (resynchronise), the rest is reported
+                    end = lost = raw.offsets[k]
+                    break
                 raise _Bad(
                     f"expected a comment ('{SEPARATOR}') or the end of the entry, found {line[:40]!r}",
                     raw.offsets[k],
                 )
-    cut = raw.offsets[i] if i < n else len(raw.text)
+        if lost is not None:
+            break
+    cut = raw.offsets[i] if i < n else end
     section = _finish(CommentSection(raw.info, tuple(comments)), raw.text[:cut])
-    return section, raw.text[cut:]
+    trailer = raw.text[cut:end]
+    if lost is not None and trailer.endswith(ENTRY_JOIN):
+        trailer = trailer[: -len(ENTRY_JOIN)]
+    return section, trailer, lost
+
+
+#: A record header that does not parse but still shows its shape: the id in parentheses or
+#: the date stamp, or, when the header line is gone, the flag line alone.
+_LOST_HEADER_RE = re.compile(
+    r"^[\u00a0 ]*(?:\([\u00a0 ]*[0-9]{1,12}[^)\n]{0,4}\)|.{0,40}?[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}"
+    r"|[0-9]{2}[\u00a0 ]*$)"
+)
+
+
+def _looks_like_lost_header(chunk: str) -> bool:
+    first = next((line for line in chunk.split("\n") if line.strip()), "")
+    return bool(_LOST_HEADER_RE.match(first))
 
 
 _KINDS = (
@@ -427,6 +453,7 @@ class _Reader:
         self.text = text
         self.path = path
         self._mark = (0, 1)  # (offset, line) of the last lookup: lookups mostly move forward
+        self.lost: list[ArchiveFormatError] = []  # text cut off an entry at a damaged header
 
     def line_of(self, offset: int) -> int:
         offset = max(0, offset)
@@ -482,9 +509,15 @@ class _Reader:
         if not last_in_file and raw.text.endswith(ENTRY_JOIN):
             raw = replace(raw, text=raw.text[: -len(ENTRY_JOIN)], chunks=raw.chunks[:-1], offsets=raw.offsets[:-1])
         try:
-            section, trailer = _parse_comments(raw)
+            section, trailer, lost = _parse_comments(raw)
         except _Bad as bad:
             raise self.error(raw.start + bad.offset, f"comments record {raw.info.id}: {bad.message}") from None
+        if lost is not None:
+            self.lost.append(self.error(
+                raw.start + lost,
+                "expected a record header '(␣ID␣)␣␣YYYY/MM/DD HH:MM:SS␣␣' (damaged); the text from here "
+                "belongs to no entry",
+            ))
         return Entry(*parts, section, trailer, origin=f"{self.path}:{self.line_of(first.start)}")
 
     def read(self) -> ReadResult:
@@ -523,6 +556,7 @@ class _Reader:
             except ArchiveFormatError as e:
                 errors.append(e)
             i = j
+        errors += self.lost
         errors.sort(key=lambda e: e.line)
         return ReadResult(tuple(entries), tuple(errors))
 

@@ -29,6 +29,8 @@ def register(app: typer.Typer) -> None:
         offset: int = typer.Option(0, "--offset", min=0, max=DB_INT_MAX, metavar="N", help="Skip the first N hits."),
     ) -> None:
         """Search titles, summaries, bodies and comments: titles first, then summaries, bodies, comments; then most ▲."""
+        if not query.strip():
+            fail("the query is empty: give the words to find")
         store = open_for_command(db, read_only=True)
         try:
             # SQLite: index what the last ingests left (about 45 s per million new comments)

@@ -94,6 +94,8 @@ def _summarize_file(path: str, budget: dict, keep_going: bool) -> None:
 
 def _summarize_jsonl(path: str, budget: dict, keep_going: bool) -> None:
     text, name = _read(path)
+    if not text.strip():
+        fail(f"{name}: empty input, no line to summarize")
     out = sys.stdout
     bad = 0
     for n, line in enumerate(text.split("\n"), 1):

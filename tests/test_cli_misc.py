@@ -54,6 +54,10 @@ def test_a_file_cut_in_the_middle_of_a_character_is_reported_as_truncated(tmp_pa
     cut = data[: data.index("見出し".encode()) + 4]  # 見 and one byte of 出
     with pytest.raises(ArchiveFormatError, match=r"middle of a UTF-8 character \(byte offset [0-9,]+ of [0-9,]+\)"):
         decode(cut, "cut.txt")
+    (tmp_path / "cut.txt").write_bytes(cut)
+    r = run(["show", tmp_path / "cut.txt"])
+    assert r.one_line_error() and "truncated" in r.err
+    assert "--keep-going" not in r.err  # it could not help: no entry of the file can be read
     table = tmp_path / "cut.csv"
     table.write_bytes("text,up,down\n良い意見です,1,2\n".encode()[:-9])
     with pytest.raises(TabularFormatError, match="truncated"):

@@ -9,7 +9,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-from matome.io.archive import ArchiveFormatError, ReadResult, read_path
+from matome.io.archive import ArchiveDecodeError, ArchiveFormatError, ReadResult, read_path
 
 #: Exit code for bad input or usage.
 EXIT_BAD_INPUT = 2
@@ -46,13 +46,20 @@ def nothing_read(path: str, errors: tuple | list, what: str = "entry", whats: st
     fail(f"{path}: the file is empty" if p.is_file() and p.stat().st_size == 0 else f"{path}: holds no {whats}")
 
 
+def keep_going_hint(error: Exception, keep_going: bool) -> str:
+    """The advice to add to a bad entry's message, unless --keep-going could not help."""
+    if keep_going or isinstance(error, ArchiveDecodeError):
+        return ""
+    return " (use --keep-going to read the good entries)"
+
+
 def read_entries(path: str, keep_going: bool) -> ReadResult:
     """Read an archive path; report bad entries (keep-going) or fail on the first one; a
     path with no entry at all (empty, or every entry bad) fails with one line."""
     try:
         result = read_path(path, keep_going=keep_going)
     except ArchiveFormatError as e:
-        fail(str(e) + ("" if keep_going else " (use --keep-going to read the good entries)"))
+        fail(str(e) + keep_going_hint(e, keep_going))
     except ValueError as e:  # undecodable standard input
         fail(str(e))
     if not result.entries:

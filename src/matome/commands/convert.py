@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from matome.commands.common import fail, nothing_read, plural, read_entries, warn, write_out
+from matome.commands.common import fail, keep_going_hint, nothing_read, plural, read_entries, warn, write_out
 from matome.io.archive import ArchiveFormatError, decode, read_text, write_entries
 from matome.io.jsonl import read_jsonl, write_jsonl
 
@@ -42,7 +42,6 @@ def register(app: typer.Typer) -> None:
         keep_going: bool = typer.Option(False, "--keep-going", help="Skip bad entries and report them."),
     ) -> None:
         """Convert entries losslessly: archive → JSONL (one entry per line) and JSONL → archive."""
-        hint = "" if keep_going else " (use --keep-going to read the good entries)"
         if path == "-":
             text, kind = _read_stdin()
             name = "<stdin>"
@@ -64,7 +63,7 @@ def register(app: typer.Typer) -> None:
                 result = read_jsonl(text, name, keep_going=keep_going) if kind == "jsonl" else read_text(
                     text, name, keep_going=keep_going)
             except ArchiveFormatError as e:
-                fail(str(e) + hint)
+                fail(str(e) + keep_going_hint(e, keep_going))
             if not result.entries:
                 nothing_read(path, result.errors)
             for e in result.errors:

@@ -25,7 +25,7 @@ from matome.analyze.summarize import (
     summarize_entry,
     summarize_text,
 )
-from matome.commands.common import fail, plural, warn, write_out
+from matome.commands.common import fail, keep_going_hint, plural, warn, write_out
 from matome.io.archive import ArchiveFormatError, decode, read_text
 
 _HEADER_LINE_RE = re.compile(r"^\([\u00a0 ][0-9]{1,12}[\u00a0 ]\)[\u00a0 ]{1,3}[0-9]{4}/")
@@ -71,7 +71,7 @@ def _summarize_file(path: str, budget: dict, keep_going: bool) -> None:
         try:
             result = read_text(text, name, keep_going=keep_going)
         except ArchiveFormatError as e:
-            fail(str(e) + " (use --keep-going to read the good entries)")
+            fail(str(e) + keep_going_hint(e, keep_going))
         for e in result.errors:
             warn(f"skipped: {e}")
         blocks = []

@@ -60,6 +60,10 @@ class ArchiveFormatError(ValueError):
         super().__init__(f"{path}:{line}: {message}")
 
 
+class ArchiveDecodeError(ArchiveFormatError):
+    """A file that is not text in a known encoding: no entry of it can be read."""
+
+
 @dataclass(frozen=True)
 class ReadResult:
     """Entries read, and the errors of the entries that could not be read (keep-going)."""
@@ -81,13 +85,13 @@ def decode(data: bytes, path: str = "<bytes>") -> str:
     except UnicodeDecodeError as utf8_error:
         cut = truncated_utf8(data, utf8_error)
         if cut is not None:
-            raise ArchiveFormatError(path, data.count(b"\n", 0, cut) + 1, truncation_message(data, cut)) from None
+            raise ArchiveDecodeError(path, data.count(b"\n", 0, cut) + 1, truncation_message(data, cut)) from None
         try:
             text = data.decode("cp932")
         except UnicodeDecodeError:
             bad = utf8_error.start
             line = data.count(b"\n", 0, bad) + 1
-            raise ArchiveFormatError(
+            raise ArchiveDecodeError(
                 path, line, f"the file is neither UTF-8 nor CP932 (byte 0x{data[bad]:02x} at offset {bad:,})"
             ) from None
     text = text.replace("\r\n", "\n")

@@ -19,6 +19,7 @@ RSS; 20,000 comments ≤ 60 s.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -84,7 +85,7 @@ def child_cold() -> None:
     # the command's own start-up: typer and the digest sub-command only, as `matome digest`
     # registers just the invoked sub-command (cli.py reads sys.argv at import)
     sys.argv = ["matome", "digest", str(SEED)]
-    import matome.cli  # noqa: F401
+    importlib.import_module("matome.cli")
 
     t_cli = time.perf_counter() - t0
     from matome.analyze.digest import digest_entry

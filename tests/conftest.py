@@ -94,3 +94,10 @@ def seed_bytes() -> bytes:
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
     return SEED_PATH
+
+
+# Fixtures shared by several test modules, defined beside the builders they use.
+from test_store_support import db_url, store  # noqa: E402
+from test_web_fixtures import base_url, wd  # noqa: E402
+
+__all__ = ["base_url", "db_url", "seed_bytes", "seed_path", "store", "wd"]

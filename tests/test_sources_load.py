@@ -24,7 +24,7 @@ def test_kouchou_csv_and_cp932_csv_load_without_options(tmp_path):
     e = r.entries[0]
     assert [c.text for c in e.comments] == ["賛成", "反対"] and e.comments[1].votes == Votes(0, 4)
     assert e.title == "kouchou" and e.headline.source == "kouchou.csv"
-    assert len(r.warnings) == 1 and ":4:" in r.warnings[0]
+    assert len(r.warnings) == 2 and "▲ from 'agrees'" in r.warnings[0] and ":4:" in r.warnings[1]
     sj = tmp_path / "sjis.csv"
     sj.write_bytes("コメント,賛成,反対\n駅前を整備してほしい,5,2\n".encode("cp932"))
     e2 = load_source(str(sj))
@@ -82,5 +82,5 @@ def test_missing_and_bad_sources(tmp_path):
         load_source(str(bad))
     empty = tmp_path / "empty.csv"
     empty.write_text("text,up,down\n,1,1\n", encoding="utf-8")
-    with pytest.raises(SourceError, match="no comments"):
+    with pytest.raises(SourceError, match="no comment could be read"):
         load_source(str(empty))

@@ -6,15 +6,15 @@ import csv
 import io
 from dataclasses import replace
 
-import pytest
 from typer.testing import CliRunner
 
+from matome.analyze import digest as digest_engine
 from matome.cli import app
 from matome.io.archive import read_path, read_text, write_entries, write_entry
 from matome.model import Comment, Votes, paginate
 from matome.store import open_store
 from matome.store.keys import comment_keys
-from test_store_support import SEED, db_url, dump, make_entry, store  # noqa: F401  (fixtures)
+from test_store_support import SEED, dump, make_entry
 
 runner = CliRunner()
 
@@ -159,6 +159,8 @@ def test_missing_path_and_bad_db_give_one_line(tmp_path):
     r = runner.invoke(app, ["search", "--db", "mysql://x/y", "日本"])
     assert r.exit_code == 2 and "unsupported database" in r.output
     r = runner.invoke(app, ["search", "--db", str(tmp_path / "missing-dir" / "a.db"), "日本"])
+    assert r.exit_code == 2 and "no archive at" in r.output
+    r = runner.invoke(app, ["ingest", "--db", str(tmp_path / "missing-dir" / "a.db"), str(SEED)])
     assert r.exit_code == 2 and "does not exist" in r.output
 
 
@@ -170,9 +172,6 @@ def test_matome_db_environment_variable_is_used(tmp_path, monkeypatch):
     assert target.exists()
     with open_store(f"sqlite:///{target}") as s:
         assert s.count_articles() == 1
-
-
-digest_engine = pytest.importorskip("matome.analyze.digest", reason="the digest engine is not installed")
 
 
 def test_digests_are_stored_with_engine_and_settings_and_redigested(db_url):

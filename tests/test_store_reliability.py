@@ -9,11 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from matome.io.archive import write_entries
 from matome.store import open_store
-from test_store_support import ROOT, db_url, dump, make_entry  # noqa: F401  (fixture)
+from test_store_support import ROOT, dump, make_entry
 
 
 def _archive(tmp_path: Path, name: str, ks, n_comments: int = 40) -> Path:

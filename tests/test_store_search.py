@@ -11,9 +11,7 @@ from matome.cli import app
 from matome.io.archive import read_path
 from matome.store import open_store
 from matome.store.search import KIND_WEIGHT
-from test_store_support import BACKENDS, SEED, PG_SKIP, db_url, make_entry, make_pg_schema_url, pg_url, store
-
-__all__ = ["db_url", "store"]  # the shared fixtures, used by name
+from test_store_support import BACKENDS, SEED, PG_SKIP, make_entry, make_pg_schema_url, pg_url
 
 QUERIES = ["半導体", "少子化", "子育て", "アメリカ", "日本", "AI", "政府", "税", "円", "の", "企業 賃金", "日本 半導体", "存在しない語句"]
 

@@ -18,9 +18,7 @@ from archive_factory import make_entry
 from matome.io.archive import write_entry
 from matome.store import open_store
 from matome.web import create_app
-from test_web_fixtures import SEED, XSS_COMMENTS, XSS_TITLE, base_url, free_socket, running_server, wd
-
-__all__ = ["base_url", "wd"]  # the shared fixtures, used by name
+from test_web_fixtures import SEED, XSS_COMMENTS, XSS_TITLE, free_socket, running_server
 
 
 def esc(text: str) -> str:

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from test_web_fixtures import SCREENSHOTS, XSS_COMMENTS, XSS_TITLE, base_url, wd
+from test_web_fixtures import SCREENSHOTS, XSS_COMMENTS, XSS_TITLE
 
-__all__ = ["base_url", "wd"]  # the shared fixtures, used by name
 
 CHROMIUM = os.environ.get("MATOME_TEST_CHROMIUM") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -11,7 +11,7 @@ from archive_factory import make_entry
 from matome.model import CommentStat, Digest, Group
 from matome.web import data, render
 from matome.web.render import render_article
-from test_web_fixtures import base_url, wd
+from test_web_fixtures import base_url, wd  # noqa: F401  (fixtures used by name)
 
 __all__ = ["base_url", "wd"]  # the shared fixtures, used by name
 
@@ -119,7 +119,7 @@ def test_search_page_one_result_per_article_total_and_pages(base_url, wd, tmp_pa
     with running_server(create_app(store)) as url:
         for q in ("AI", "ＡＩ"):
             first = httpx.get(f"{url}/search", params={"q": q}, timeout=30).text
-            assert f"に一致する記事 25 件(1〜20 件目)" in first
+            assert "に一致する記事 25 件(1〜20 件目)" in first
             assert len(re.findall(r'<a class="hit-title"', first)) == 20
             assert 'rel="prev"' not in first
             nxt = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")

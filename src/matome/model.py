@@ -27,6 +27,13 @@ DEFAULT_TRAILER = "\u00a0\n\n\u00a0\n\u00a0\n\nIMAGE"
 #: Comments per page of the source site; a spacer line marks each page boundary.
 COMMENTS_PER_PAGE = 10
 
+#: The largest integer both archive databases store (PostgreSQL INTEGER, 32 bits): the
+#: bound of ids, offsets and vote counts everywhere, so that SQLite and PostgreSQL accept
+#: and refuse the same input.
+DB_INT_MAX = 2_147_483_647
+#: The largest vote count (▲ or ▼) of one comment that matome accepts.
+MAX_VOTES = DB_INT_MAX
+
 _PUBLISHED_RE = re.compile(r"^(\d{1,2})/(\d{1,2})\(.\)\s*(\d{1,2}):(\d{2})$")
 
 
@@ -215,6 +222,8 @@ class Votes:
     def __post_init__(self) -> None:
         if self.up < 0 or self.down < 0:
             raise ValueError(f"votes cannot be negative: ▲{self.up} ▼{self.down}")
+        if self.up > MAX_VOTES or self.down > MAX_VOTES:
+            raise ValueError(f"votes out of range: ▲{self.up} ▼{self.down} (at most {MAX_VOTES:,} each)")
 
     @property
     def total(self) -> int:

@@ -43,7 +43,7 @@ WORDVEC_WEIGHT = 2.0
 #: From this many comments on, comments without any content word go to その他.
 CHATTER_MIN_COMMENTS = 20
 #: Characters of one comment that are analysed (a 5 MB comment is read up to here).
-MAX_COMMENT_CHARS = 20_000
+MAX_COMMENT_CHARS = 4_000
 
 
 @dataclass(frozen=True)

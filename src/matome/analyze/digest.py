@@ -41,6 +41,10 @@ ENGINE_VERSION = f"matome-{__version__}/digest-2"
 
 DIGEST_FORMAT = "matome.digest/1"
 
+#: The opinion grouping sees this many characters of a comment at most (Yahoo! comments
+#: are at most 400 characters; a longer one keeps its full text everywhere else).
+MAX_COMMENT_CHARS = 4000
+
 #: Accepted values (the modules that implement them check them too).
 VECTOR_METHODS = ("tfidf", "e5")
 CLUSTER_METHODS = ("auto", "ward", "kmeans")
@@ -73,15 +77,30 @@ class DigestSettings:
         return tuple((f.name, str(getattr(self, f.name))) for f in fields(self))
 
     @classmethod
-    def from_pairs(cls, pairs: tuple[tuple[str, str], ...] | list) -> "DigestSettings":
+    def from_pairs(cls, pairs: tuple[tuple[str, str], ...] | list, *, strict: bool = False) -> "DigestSettings":
+        """Settings from (name, text) pairs. Unknown names are skipped, or with ``strict``
+        refused; a value that does not fit its setting raises ValueError naming both."""
         known = {f.name: f for f in fields(cls)}
+        defaults = cls()
         kw: dict[str, Any] = {}
         for name, value in pairs:
-            f = known.get(name)
-            if f is None:
+            if name not in known:
+                if strict:
+                    raise ValueError(
+                        f"unknown digest setting {name!r} (known: {', '.join(sorted(known))})"
+                    )
                 continue
-            default = getattr(cls(), name)
-            kw[name] = type(default)(value) if not isinstance(default, str) else value
+            default = getattr(defaults, name)
+            if isinstance(default, str):
+                kw[name] = value
+                continue
+            try:
+                kw[name] = type(default)(value)
+            except ValueError:
+                raise ValueError(
+                    f"digest setting {name} expects {'a whole number' if isinstance(default, int) else 'a number'}, "
+                    f"found {value!r}"
+                ) from None
         return cls(**kw)
 
 
@@ -122,11 +141,8 @@ def _one_blas_thread():
     OMP_NUM_THREADS before they load). Finding the libraries takes milliseconds, so it is
     done once, after the first digest has loaded them."""
     global _controller
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # scikit-learn's dependency; without it, leave the defaults
-        yield
-        return
+    from threadpoolctl import ThreadpoolController
+
     first = _controller is None
     ctl = _controller or ThreadpoolController()
     with ctl.limit(limits=1):
@@ -138,7 +154,9 @@ def _one_blas_thread():
 def _digest(entry: Entry, settings: DigestSettings, say: Progress) -> Digest:
     comments = list(entry.comments)
     positions = [c.position for c in comments]
-    texts = [c.text for c in comments]
+    # the grouping reads at most the first MAX_COMMENT_CHARS of a comment: a pathological
+    # 5 MB comment would otherwise cost its tokens and character n-grams in memory (~1 GB)
+    texts = [c.text[:MAX_COMMENT_CHARS] for c in comments]
     pairs = [(c.votes.up, c.votes.down) for c in comments]
 
     say("記事を要約しています")

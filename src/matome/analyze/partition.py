@@ -253,7 +253,6 @@ def residual(x: np.ndarray, top_of: np.ndarray, leaf_of: np.ndarray | None, weig
     total = sum(weights)
     if m == 0 or total < 20:
         return out
-    w = np.asarray(weights, dtype=float)
     size: Counter[int] = Counter()
     for p, c in enumerate(top_of.tolist()):
         size[c] += weights[p]

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matome.ja.sentences import split_sentences
-from matome.ja.tokens import Token, is_content, tokenize
+from matome.ja.tokens import is_content, tokenize
 from matome.model import Entry, SummarySentence
 
 #: Default budget, close to the seed's (要約): five short sentences, about 250 characters.

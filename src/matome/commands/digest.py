@@ -24,7 +24,7 @@ from pathlib import Path
 import typer
 
 from matome.commands import llm as llm_opts
-from matome.commands.common import err_console, fail, read_entries, warn, write_out
+from matome.commands.common import err_console, fail, plural, read_entries, warn, write_out
 from matome.model import Digest, Entry
 from matome.wording import KIND_TEXT as KIND_JA  # one wording for the CLI, Markdown, web and report
 
@@ -56,17 +56,22 @@ def _read_file_text(path: str) -> str:
         fail(str(e))
 
 
-def _entries_from_comments(path: str, article: str | None, title: str | None) -> list[Entry]:
-    from matome.io.tabular import TabularFormatError, entry_from_comments, read_comments
+def _entries_from_comments(path: str, article: str | None, title: str | None, mapping: dict | None) -> list[Entry]:
+    from matome.io.tabular import (
+        TabularFormatError, describe_columns, entry_from_comments, nothing_read, read_comments,
+    )
 
     try:
-        result = read_comments(path)
+        result = read_comments(path, mapping=mapping)
     except TabularFormatError as e:
         fail(str(e))
+    if not result.comments:
+        fail(nothing_read(path, result))
+    warn(describe_columns(path, result))
     for e in result.errors:
         warn(f"skipped row: {e}")
     if result.errors:
-        warn(f"read {len(result.comments)} comments, skipped {len(result.errors)} bad rows")
+        warn(f"read {plural(len(result.comments), 'comment')}, skipped {plural(len(result.errors), 'bad row')}")
     article_text = _read_file_text(article) if article else None
     return [entry_from_comments(result.comments, title=title, article_text=article_text)]
 
@@ -75,7 +80,8 @@ def _entries_from_comments(path: str, article: str | None, title: str | None) ->
 _SOURCE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml", ".csv", ".tsv", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json")
 
 
-def _entries_from_path(path: str, keep_going: bool, comments: str | None, title: str | None) -> list[Entry]:
+def _entries_from_path(path: str, keep_going: bool, comments: str | None, title: str | None,
+                       mapping: dict | None = None, allow_private: bool = False) -> list[Entry]:
     """Entries of an archive (fast path, no network code imported), or of any other source
     matome.io.sources knows: a URL, a saved page, a comment table, a .jsonl of entries."""
     is_url = path.lower().startswith(("http://", "https://"))
@@ -83,7 +89,8 @@ def _entries_from_path(path: str, keep_going: bool, comments: str | None, title:
         from matome.io.sources import SourceError, load_entries
 
         try:
-            result = load_entries(path, comments=comments, title=title, keep_going=keep_going)
+            result = load_entries(path, comments=comments, title=title, keep_going=keep_going, mapping=mapping,
+                                  allow_private=allow_private)
         except SourceError as e:
             fail(str(e))
         for w in result.warnings:
@@ -231,7 +238,14 @@ def register(app: typer.Typer) -> None:
             help="A CSV/TSV/JSONL/.xlsx comment table (text, up, down; optional id, posted_at, parent_id); "
             "alone, or added to the page or URL given as FILE.",
         ),
-        article: str = typer.Option(None, "--article", help="With --comments: a text file with the article body."),
+        mapping: str = typer.Option(
+            None, "--map", metavar="FIELD=COLUMN,…",
+            help="Columns of the comment table when their names are not recognised, e.g. text=本文,up=賛成,down=反対.",
+        ),
+        allow_private: bool = typer.Option(
+            False, "--allow-private", help="Allow fetching URLs on loopback, private and link-local addresses."
+        ),
+        article: str = typer.Option(None, "--article", metavar="FILE", help="With --comments: a text file with the article body."),
         title: str = typer.Option(None, "--title", help="The title of an entry built from a comment table."),
         fmt: Format = typer.Option(
             Format.archive, "--format", "-f", help="archive (the records), json, md (Markdown) or view (Markdown rendered for the terminal)."
@@ -265,20 +279,31 @@ def register(app: typer.Typer) -> None:
             fail("give FILE (an archive, a page, a table or a URL) or --comments FILE")
         if article and (path is not None or comments is None):
             fail("--article goes with --comments FILE alone (a bare comment table)")
+        parsed_map = None
+        if mapping:
+            from matome.io.tabular import parse_mapping
+
+            try:
+                parsed_map = parse_mapping(mapping)
+            except ValueError as e:
+                fail(f"--map: {e}")
         if path is None:
-            entries = _entries_from_comments(comments, article, title)
+            entries = _entries_from_comments(comments, article, title, parsed_map)
         else:
-            entries = _entries_from_path(path, keep_going, comments, title)
+            entries = _entries_from_path(path, keep_going, comments, title, parsed_map, allow_private)
 
         # one BLAS/OpenMP thread for the libraries loaded from here on (see analyze.digest)
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         from matome.analyze.digest import DigestSettings, apply_digest, digest_entry, digest_to_dict
 
+        from matome.analyze.vectors import MissingDependencyError, require
+
         try:
             settings = DigestSettings(vector_method=vectors, cluster_method=method, seed=seed)
-        except (TypeError, ValueError) as e:
-            fail(f"bad settings: {e}")
+            require(settings.vector_method)
+        except (TypeError, ValueError, MissingDependencyError) as e:
+            fail(str(e))
         pieces: list[str] = []
         planned = []
         for entry in entries:

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from matome.commands.common import fail, warn, write_out
+from matome.commands.common import fail, plural, warn, write_out
 from matome.io.archive import write_entries
 from matome.io.fetch import FetchError, Fetcher, FetchOptions
 from matome.io.sources import SourceError, is_url, load_entries
@@ -67,5 +67,5 @@ def register(app: typer.Typer) -> None:
         write_out(write_entries(result.entries), out)
         if out not in (None, "-"):
             a = result.article
-            what = f"「{a.title}」 ({len(a.paragraphs)} paragraphs)" if a else f"{len(result.entries)} entries"
+            what = f"「{a.title}」 ({plural(len(a.paragraphs), 'paragraph')})" if a else plural(len(result.entries), "entry", "entries")
             warn(f"wrote {what} to {out}")

@@ -9,13 +9,14 @@ never stops the good ones, and an interrupted ingest leaves whole articles only.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from matome.commands import llm as llm_opts
-from matome.commands.common import err_console, fail, warn
+from matome.commands.common import err_console, fail, plural, warn
 from matome.io.archive import ArchiveFormatError, archive_files, decode, read_bytes
 from matome.io.jsonl import read_jsonl
 from matome.model import Entry
@@ -27,21 +28,32 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 PAGE_SUFFIXES = (".html", ".htm")
 
 
-def open_for_command(db: str | None) -> Store:
-    """Open the archive or exit with one clear line."""
+def open_for_command(db: str | None, *, create: bool = False, read_only: bool = False) -> Store:
+    """Open the archive or exit with one clear line. Only ``ingest`` creates an archive;
+    the reading commands open it ``read_only`` (a file they cannot write is still read)."""
     try:
-        return open_store(db)
+        return open_store(db, create=create, read_only=read_only)
     except (StoreError, StoreURLError) as e:
         fail(str(e))
 
 
 def parse_settings(pairs: list[str] | None) -> dict[str, str] | None:
+    """``--set NAME=VALUE`` pairs, checked against the digest settings (names, values, and
+    the optional package a vector method needs) before anything is read or written."""
     out: dict[str, str] = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             fail(f"--set expects NAME=VALUE, got {pair!r}")
         out[name.strip()] = value.strip()
+    if out:
+        from matome.analyze.vectors import MissingDependencyError, require
+        from matome.store.digests import effective_settings
+
+        try:
+            require(effective_settings(out).vector_method)
+        except (ValueError, TypeError, MissingDependencyError) as e:
+            fail(f"--set: {e}")
     return out or None
 
 
@@ -58,16 +70,17 @@ def _is_entry_jsonl(text: str) -> bool:
     return True
 
 
-def _comments_entry(path: Path) -> tuple[list[Entry], list[str]]:
+def _comments_entry(path: Path, mapping: dict[str, str] | None = None) -> tuple[list[Entry], list[str]]:
     """A comment table (text, up, down …) as one entry, identified by the file's path."""
     from dataclasses import replace
 
     from matome.io import tabular
 
-    result = tabular.read_comments(path)
-    errors = [str(e) for e in result.errors]
+    result = tabular.read_comments(path, mapping=mapping)
     if not result.comments:
-        return [], errors + [f"{path}:0: no comments could be read"]
+        return [], [tabular.nothing_read(str(path), result)]
+    warn(tabular.describe_columns(str(path), result))
+    errors = [str(e) for e in result.errors]
     entry = tabular.entry_from_comments(result.comments, title=path.stem)
     # the content-derived record ids would change with every vote: key the entry by its file
     ids = tabular.record_ids("matome.ingest.table", str(path.resolve()))
@@ -91,22 +104,27 @@ def page_entries(arg: str, *, allow_private: bool = False) -> tuple[list[Entry],
     return list(result.entries), []
 
 
-def read_source(path: Path) -> tuple[list[Entry], list[str]]:
-    """Entries of one file, and the errors of its bad entries ("file:line: message")."""
+def read_source(path: Path, mapping: dict[str, str] | None = None) -> tuple[list[Entry], list[str]]:
+    """Entries of one file, and the errors of its bad entries ("file:line: message"); a
+    file that holds nothing is an error too."""
     name = path.name.lower()
     try:
         if name.endswith(PAGE_SUFFIXES):
             return page_entries(str(path))
         if name.endswith(TABLE_SUFFIXES):
-            return _comments_entry(path)
+            return _comments_entry(path, mapping)
         data = path.read_bytes()
+        if not data.strip():
+            return [], [f"{path}: the file is empty"]
         if name.endswith(JSONL_SUFFIXES):
             text = decode(data, str(path))
             if not _is_entry_jsonl(text):
-                return _comments_entry(path)
+                return _comments_entry(path, mapping)
             result = read_jsonl(text, str(path), keep_going=True)
         else:
             result = read_bytes(data, str(path), keep_going=True)
+        if not result.entries and not result.errors:
+            return [], [f"{path}: holds no entries"]
     except OSError as e:
         return [], [f"{path}:0: cannot read: {e.strerror or e}"]
     except ArchiveFormatError as e:
@@ -125,7 +143,10 @@ def expand(paths: list[str]) -> list[Path]:
             continue
         if not Path(p).exists():
             fail(f"{p}: no such file or directory")
-        files += archive_files(p)
+        found = archive_files(p)
+        if not found:
+            fail(f"{p}: the directory is empty")
+        files += found
     return files
 
 
@@ -134,36 +155,76 @@ def _add(report: IngestReport, errors: list[str]) -> None:
         report.add_failure(e.split(": ", 1)[0], e.split(": ", 1)[1] if ": " in e else e)
 
 
+#: Without a terminal (a log, a pipe), a progress line every this many seconds.
+PROGRESS_EVERY = 5.0
+
+
+class _LogProgress:
+    """Progress for a standard error that is not a terminal: a plain line now and then
+    (every :data:`PROGRESS_EVERY` seconds), none for an ingest quicker than that."""
+
+    def __init__(self, total_files: int, total_bytes: int):
+        self.files, self.total_files = 0, total_files
+        self.done, self.total = 0.0, max(1, total_bytes)
+        self.articles = 0
+        self.name = ""
+        self.last = time.monotonic()
+
+    def file(self, name: str) -> None:
+        self.name = name
+        self.files += 1
+        self.maybe_say()
+
+    def advance(self, n_bytes: float, articles: int = 0) -> None:
+        self.done += n_bytes
+        self.articles += articles
+        self.maybe_say()
+
+    def maybe_say(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            pct = min(100, int(100 * self.done / self.total))
+            warn(f"取り込み中 {self.name}: ファイル {self.files}/{self.total_files}, 記事 {self.articles:,} 件, {pct}%")
+
+
 def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bool, settings=None,
-                 show_progress: bool = True, allow_private: bool = False, rewrite=None) -> IngestReport:
+                 show_progress: bool = True, allow_private: bool = False, rewrite=None,
+                 mapping: dict[str, str] | None = None) -> IngestReport:
     from matome.io.sources import is_url
 
     files = expand(paths)
     report = IngestReport()
+    terminal = show_progress and err_console.is_terminal
     for url in [p for p in paths if is_url(p)]:
-        if show_progress:
+        if terminal:
             err_console.print(f"取得中 {url}", markup=False, highlight=False)
         entries, errors = page_entries(url, allow_private=allow_private)
         _add(report, errors)
         if errors and not keep_going:
             return report
         report.merge(store.ingest_entries(entries, digest=digest, settings=settings, rewrite=rewrite))
-    total = sum(f.stat().st_size for f in files) or 1
+    sizes = {f: f.stat().st_size for f in files}
+    log = _LogProgress(len(files), sum(sizes.values())) if show_progress and not terminal else None
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("bytes"),
                TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=True, disable=not show_progress) as bar:
-        task = bar.add_task("取り込み中", total=total)
+    with Progress(*columns, console=err_console, transient=True, disable=not terminal) as bar:
+        task = bar.add_task("取り込み中", total=sum(sizes.values()) or 1)
         for f in files:
-            entries, errors = read_source(f)
+            if log:
+                log.file(f.name)
+            entries, errors = read_source(f, mapping)
             _add(report, errors)
             if errors and not keep_going:
                 break
-            size = f.stat().st_size
+            size = sizes[f]
             step = size / max(1, len(entries))
             bar.update(task, description=f"取り込み中 {f.name}")
 
             def tick(_entry, _status):
                 bar.advance(task, step)
+                if log:
+                    log.advance(step, 1)
 
             report.merge(store.ingest_entries(entries, digest=digest, progress=tick, settings=settings, rewrite=rewrite))
             if not entries:
@@ -198,7 +259,11 @@ def register(app: typer.Typer) -> None:
         no_digest: bool = typer.Option(False, "--no-digest", help="Do not compute digests (faster)."),
         keep_going: bool = typer.Option(True, "--keep-going/--stop-on-error",
                                         help="Skip bad entries and import the rest (default), or stop at the first bad one."),
-        settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
+        settings: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE", help="A digest setting NAME=VALUE (repeatable)."),
+        mapping: str = typer.Option(
+            None, "--map", metavar="FIELD=COLUMN,…",
+            help="Columns of the comment tables when their names are not recognised, e.g. text=本文,up=賛成,down=反対.",
+        ),
         allow_private: bool = typer.Option(False, "--allow-private", help="Allow fetching URLs on loopback/private addresses."),
         llm: bool = llm_opts.LLM,
         llm_base_url: str = llm_opts.BASE_URL,
@@ -217,7 +282,16 @@ def register(app: typer.Typer) -> None:
         writer = llm_opts.make_writer(options)
         if writer is not None and no_digest:
             fail("--llm writes digests: it cannot go with --no-digest")
-        store = open_for_command(db)
+        parsed_map = None
+        if mapping:
+            from matome.io.tabular import parse_mapping
+
+            try:
+                parsed_map = parse_mapping(mapping)
+            except ValueError as e:
+                fail(f"--map: {e}")
+        expand(paths)  # a missing path or an empty directory fails before the archive is opened
+        store = open_for_command(db, create=True)
         try:
             if writer is not None:
                 writer.cache = store.llm_cache()
@@ -225,14 +299,19 @@ def register(app: typer.Typer) -> None:
                 llm_opts.print_plan(writer, plan_paths(paths, writer, parsed, allow_private))
                 return
             report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed,
-                                  allow_private=allow_private, rewrite=writer.rewrite if writer else None)
+                                  allow_private=allow_private, rewrite=writer.rewrite if writer else None,
+                                  mapping=parsed_map)
         finally:
             store.close()
         llm_opts.report_usage(writer, False)
+        if report.failed and report.total == len(report.failed) and len(report.failed) == 1:
+            fail(str(report.failed[0]))  # the one input failed: nothing was ingested
         for f in report.failed:
             warn(f"failed: {f}")
         for f in report.digest_failures:
             warn(f"no digest: {f}")
+        if report.failed and report.total == len(report.failed):
+            fail(f"nothing was ingested: {plural(len(report.failed), 'failure')}")
         typer.echo(f"ingested into {store.describe()}: {report.summary_line()}")
         if report.failed:
             raise typer.Exit(1)

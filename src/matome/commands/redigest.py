@@ -6,8 +6,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from matome.commands import llm as llm_opts
-from matome.commands.common import err_console, fail, warn
+from matome.commands.common import err_console, fail, plural, warn
 from matome.commands.ingest import DB_HELP, open_for_command, parse_settings
+from matome.model import DB_INT_MAX
 from matome.store import StoreError
 
 
@@ -15,7 +16,7 @@ def register(app: typer.Typer) -> None:
     @app.command("redigest")
     def redigest(
         db: str = typer.Option(None, "--db", help=DB_HELP),
-        article: list[int] = typer.Option(None, "--article", help="Only these article ids (repeatable)."),
+        article: list[int] = typer.Option(None, "--article", min=1, max=DB_INT_MAX, metavar="ID", help="Only these article ids (repeatable)."),
         force: bool = typer.Option(False, "--all", help="Recompute every digest, stale or not."),
         settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
         llm: bool = llm_opts.LLM,
@@ -66,6 +67,6 @@ def register(app: typer.Typer) -> None:
         llm_opts.report_usage(writer, False)
         for aid, message in failures:
             warn(f"failed: article {aid}: {message}")
-        typer.echo(f"redigested {done} of {len(ids)} stale digests, failed {len(failures)}")
+        typer.echo(f"redigested {done:,} of {plural(len(ids), 'stale digest')}, failed {len(failures):,}")
         if failures:
             raise typer.Exit(1)

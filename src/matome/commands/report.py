@@ -5,12 +5,13 @@ from __future__ import annotations
 import typer
 
 from matome.commands.common import fail, warn, write_out
+from matome.model import DB_INT_MAX
 
 
 def register(app: typer.Typer) -> None:
     @app.command("report")
     def report(
-        article_id: int = typer.Argument(..., metavar="ID", help="The article id (as in /articles/ID)."),
+        article_id: int = typer.Argument(..., metavar="ID", min=1, max=DB_INT_MAX, help="The article id (as in /articles/ID)."),
         db: str = typer.Option(None, "--db", help="Archive database: a path or a SQLAlchemy URL (default $MATOME_DB or ./matome.db)."),
         out: str = typer.Option("-", "-o", "--output", help="The HTML file to write (- for standard output)."),
     ) -> None:
@@ -20,7 +21,7 @@ def register(app: typer.Typer) -> None:
         from matome.web.render import render_report
 
         try:
-            store = open_store(db)
+            store = open_store(db, create=False, read_only=True)
         except (StoreError, StoreURLError) as e:
             fail(str(e))
         try:

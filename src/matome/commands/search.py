@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from matome.commands.common import err_console, fail
 from matome.commands.ingest import DB_HELP, open_for_command
+from matome.model import DB_INT_MAX
 from matome.store import SearchQueryError
 
 
@@ -21,13 +22,16 @@ def register(app: typer.Typer) -> None:
         since: str = typer.Option(None, "--since", help="Articles published on or after this date (YYYY-MM-DD)."),
         until: str = typer.Option(None, "--until", help="Articles published on or before this date (YYYY-MM-DD)."),
         source: str = typer.Option(None, "--source", help="Only articles from this source (e.g. 'ABEMA TIMES')."),
-        article: int = typer.Option(None, "--article", help="Only this article id."),
-        min_up: int = typer.Option(0, "--min-up", min=0, help="Only comments with at least this many ▲."),
-        limit: int = typer.Option(20, "--limit", min=1, max=1000),
-        offset: int = typer.Option(0, "--offset", min=0),
+        article: int = typer.Option(None, "--article", min=1, max=DB_INT_MAX, metavar="ID", help="Only this article id."),
+        min_up: int = typer.Option(0, "--min-up", min=0, max=DB_INT_MAX, metavar="N",
+                                   help="Only comments with at least this many ▲."),
+        limit: int = typer.Option(20, "--limit", min=1, max=1000, metavar="N", help="Show at most N hits."),
+        offset: int = typer.Option(0, "--offset", min=0, max=DB_INT_MAX, metavar="N", help="Skip the first N hits."),
     ) -> None:
         """Search titles, summaries, bodies and comments: one result per article (titles first, then summaries, bodies, comments; then most ▲), with the total."""
-        store = open_for_command(db)
+        if not query.strip():
+            fail("the query is empty: give the words to find")
+        store = open_for_command(db, read_only=True)
         try:
             # SQLite: index what the last ingests left (about 45 s per million new comments)
             with err_console.status("検索用の索引を更新しています…"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 
 import typer
 
@@ -40,27 +41,55 @@ def register(app: typer.Typer) -> None:
         if token is not None and len(token) < 12:
             fail("--token must be at least 12 characters long")
         try:
-            store = open_store(db)
+            store = open_store(db, create=False, read_only=token is None)
         except (StoreError, StoreURLError) as e:
             fail(str(e))
+        try:
+            sock = _listen(host, port)
+        except OSError as e:
+            store.close()
+            fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
         if not _is_loopback(host):
             warn(f"listening on {host}: the archive is readable by anyone who can reach this address")
+        bound = sock.getsockname()[1]  # the real port, also when --port 0 let the system choose
+        shown_host = f"[{host}]" if ":" in host else host
         mode = "uploads enabled with the token" if token else "read-only"
-        warn(f"serving {store.describe()} at http://{host}:{port}/ ({mode}); Ctrl+C stops")
-        options = dict(host=host, port=port, log_level="warning", server_header=False, proxy_headers=False,
-                       access_log=False)
+        warn(f"serving {store.describe()} at http://{shown_host}:{bound}/ ({mode}); Ctrl+C stops")
+        options = dict(log_level="warning", server_header=False, proxy_headers=False, access_log=False)
         try:
             if workers == 1:
-                uvicorn.run(create_app(store, token=token), **options)
+                config = uvicorn.Config(create_app(store, token=token), **options)
+                uvicorn.Server(config).run(sockets=[sock])
             else:
-                # each worker process opens the archive itself (see app_from_environment)
+                # each worker process opens the archive itself (see app_from_environment); the
+                # supervisor binds the port again, so free it first
+                sock.close()
                 os.environ["MATOME_DB"] = store.url
                 if token:
                     os.environ["MATOME_WEB_TOKEN"] = token
                 else:
                     os.environ.pop("MATOME_WEB_TOKEN", None)
-                uvicorn.run("matome.web.app:app_from_environment", factory=True, workers=workers, **options)
+                uvicorn.run("matome.web.app:app_from_environment", factory=True, workers=workers, host=host,
+                            port=bound, **options)
         except OSError as e:
             fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
         finally:
+            sock.close()
             store.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (IPv4 or IPv6 by the address)."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock

@@ -25,7 +25,7 @@ from matome.analyze.summarize import (
     summarize_entry,
     summarize_text,
 )
-from matome.commands.common import fail, warn, write_out
+from matome.commands.common import fail, keep_going_hint, plural, warn, write_out
 from matome.io.archive import ArchiveFormatError, decode, read_text
 
 _HEADER_LINE_RE = re.compile(r"^\([\u00a0 ][0-9]{1,12}[\u00a0 ]\)[\u00a0 ]{1,3}[0-9]{4}/")
@@ -71,7 +71,7 @@ def _summarize_file(path: str, budget: dict, keep_going: bool) -> None:
         try:
             result = read_text(text, name, keep_going=keep_going)
         except ArchiveFormatError as e:
-            fail(str(e) + " (use --keep-going to read the good entries)")
+            fail(str(e) + keep_going_hint(e, keep_going))
         for e in result.errors:
             warn(f"skipped: {e}")
         blocks = []
@@ -94,6 +94,8 @@ def _summarize_file(path: str, budget: dict, keep_going: bool) -> None:
 
 def _summarize_jsonl(path: str, budget: dict, keep_going: bool) -> None:
     text, name = _read(path)
+    if not text.strip():
+        fail(f"{name}: empty input, no line to summarize")
     out = sys.stdout
     bad = 0
     for n, line in enumerate(text.split("\n"), 1):
@@ -118,7 +120,7 @@ def _summarize_jsonl(path: str, budget: dict, keep_going: bool) -> None:
         out.write(json.dumps({"id": row["id"], "summary": summary}, ensure_ascii=False) + "\n")
     out.flush()
     if bad:
-        warn(f"skipped {bad} bad line(s)")
+        warn(f"skipped {plural(bad, 'bad line')}")
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,7 @@ from matome.model import (
     CommentSection,
     DiscussionSummary,
     Entry,
+    MAX_VOTES,
     Headline,
     RecordInfo,
     Verbatim,
@@ -45,7 +46,7 @@ _FLAG_RE = re.compile(r"^[0-9A-Za-z]{1,8}$")
 _DATELINE_RE = re.compile(
     r"^(?P<source>.*?)(?:\s*(?P<pub>[0-9]{1,2}/[0-9]{1,2}\(.\)\s*[0-9]{1,2}:[0-9]{2}))?\s*配信$"
 )
-_VOTE_RE = re.compile(r"^▲([0-9]{1,12}) ▼([0-9]{1,12})[\u00a0 ]?$")
+_VOTE_RE = re.compile(r"^▲([0-9]{1,40}) ▼([0-9]{1,40})[\u00a0 ]?$")
 _MARKER_RE = re.compile(r"^[A-Z][A-Z_]{0,31}$")
 
 
@@ -57,6 +58,10 @@ class ArchiveFormatError(ValueError):
         self.line = line
         self.message = message
         super().__init__(f"{path}:{line}: {message}")
+
+
+class ArchiveDecodeError(ArchiveFormatError):
+    """A file that is not text in a known encoding: no entry of it can be read."""
 
 
 @dataclass(frozen=True)
@@ -78,15 +83,34 @@ def decode(data: bytes, path: str = "<bytes>") -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as utf8_error:
+        cut = truncated_utf8(data, utf8_error)
+        if cut is not None:
+            raise ArchiveDecodeError(path, data.count(b"\n", 0, cut) + 1, truncation_message(data, cut)) from None
         try:
             text = data.decode("cp932")
         except UnicodeDecodeError:
             bad = utf8_error.start
             line = data.count(b"\n", 0, bad) + 1
-            raise ArchiveFormatError(
-                path, line, f"the file is neither UTF-8 nor CP932 (byte 0x{data[bad]:02x})"
+            raise ArchiveDecodeError(
+                path, line, f"the file is neither UTF-8 nor CP932 (byte 0x{data[bad]:02x} at offset {bad:,})"
             ) from None
-    return text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n")
+    if text.endswith("\r"):  # the last line ended with CR alone (a file cut after CR of CRLF)
+        text = text[:-1] + "\n"
+    return text
+
+
+def truncated_utf8(data: bytes, error: UnicodeDecodeError) -> int | None:
+    """The offset where a UTF-8 file was cut in the middle of a character, when that is
+    what the decoding error is (everything before it is valid UTF-8), else None."""
+    if error.end != len(data) or error.reason != "unexpected end of data":
+        return None
+    return error.start
+
+
+def truncation_message(data: bytes, cut: int) -> str:
+    return (f"the file ends in the middle of a UTF-8 character (byte offset {cut:,} of {len(data):,}): "
+            "it looks truncated")
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,7 +358,9 @@ def _parse_discussion(raw: _Raw) -> DiscussionSummary:
     return _finish(part, raw.text)
 
 
-def _parse_comments(raw: _Raw) -> tuple[CommentSection, str]:
+def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None]:
+    """The comments and the trailer of a comments record, and where the text of a following
+    record with a damaged header starts inside it (None when there is none)."""
     chunks = raw.chunks
     comments: list[Comment] = []
     page, i, n = 1, 0, len(chunks)
@@ -369,7 +395,10 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str]:
             raise _Bad("expected a spacer line after the comment separator", raw.offsets[min(i + 1, n - 1)])
         end = vote_at - 1 if chunks[vote_at - 1] in spacers and vote_at - 1 >= i + 2 else vote_at
         text = "\n".join([c[:-1] if c[-1:] == NBSP else c for c in chunks[i + 2 : end]])
-        votes = Votes(int(m.group(1)), int(m.group(2)))
+        up, down = int(m.group(1)), int(m.group(2))
+        if up > MAX_VOTES or down > MAX_VOTES:
+            raise _Bad(f"vote count out of range: ▲{up} ▼{down} (at most {MAX_VOTES:,} each)", raw.offsets[vote_at])
+        votes = Votes(up, down)
         comments.append(Comment(text, votes, len(comments), page))
         i = vote_at + 1
         if i < n and chunks[i] in spacers:
@@ -379,16 +408,40 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str]:
             i += 1
         if nxt < n and i < nxt:
             raise _Bad("unexpected text after the comment's vote line", raw.offsets[i])
+    end, lost = len(raw.text), None
     for k in range(i, n):
         for line in chunks[k].split("\n"):
             if line.strip() and not _MARKER_RE.match(line):
+                if _looks_like_lost_header(chunks[k]):
+                    # the next record's header line is damaged, so its text ran into this
+                    # record: this entry ends before it (resynchronise), the rest is reported
+                    end = lost = raw.offsets[k]
+                    break
                 raise _Bad(
                     f"expected a comment ('{SEPARATOR}') or the end of the entry, found {line[:40]!r}",
                     raw.offsets[k],
                 )
-    cut = raw.offsets[i] if i < n else len(raw.text)
+        if lost is not None:
+            break
+    cut = raw.offsets[i] if i < n else end
     section = _finish(CommentSection(raw.info, tuple(comments)), raw.text[:cut])
-    return section, raw.text[cut:]
+    trailer = raw.text[cut:end]
+    if lost is not None and trailer.endswith(ENTRY_JOIN):
+        trailer = trailer[: -len(ENTRY_JOIN)]
+    return section, trailer, lost
+
+
+#: A record header that does not parse but still shows its shape: the id in parentheses or
+#: the date stamp, or, when the header line is gone, the flag line alone.
+_LOST_HEADER_RE = re.compile(
+    r"^[\u00a0 ]*(?:\([\u00a0 ]*[0-9]{1,12}[^)\n]{0,4}\)|.{0,40}?[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}"
+    r"|[0-9]{2}[\u00a0 ]*$)"
+)
+
+
+def _looks_like_lost_header(chunk: str) -> bool:
+    first = next((line for line in chunk.split("\n") if line.strip()), "")
+    return bool(_LOST_HEADER_RE.match(first))
 
 
 _KINDS = (
@@ -404,6 +457,7 @@ class _Reader:
         self.text = text
         self.path = path
         self._mark = (0, 1)  # (offset, line) of the last lookup: lookups mostly move forward
+        self.lost: list[ArchiveFormatError] = []  # text cut off an entry at a damaged header
 
     def line_of(self, offset: int) -> int:
         offset = max(0, offset)
@@ -459,9 +513,15 @@ class _Reader:
         if not last_in_file and raw.text.endswith(ENTRY_JOIN):
             raw = replace(raw, text=raw.text[: -len(ENTRY_JOIN)], chunks=raw.chunks[:-1], offsets=raw.offsets[:-1])
         try:
-            section, trailer = _parse_comments(raw)
+            section, trailer, lost = _parse_comments(raw)
         except _Bad as bad:
             raise self.error(raw.start + bad.offset, f"comments record {raw.info.id}: {bad.message}") from None
+        if lost is not None:
+            self.lost.append(self.error(
+                raw.start + lost,
+                "expected a record header '(␣ID␣)␣␣YYYY/MM/DD HH:MM:SS␣␣' (damaged); the text from here "
+                "belongs to no entry",
+            ))
         return Entry(*parts, section, trailer, origin=f"{self.path}:{self.line_of(first.start)}")
 
     def read(self) -> ReadResult:
@@ -500,6 +560,7 @@ class _Reader:
             except ArchiveFormatError as e:
                 errors.append(e)
             i = j
+        errors += self.lost
         errors.sort(key=lambda e: e.line)
         return ReadResult(tuple(entries), tuple(errors))
 

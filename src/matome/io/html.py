@@ -389,8 +389,14 @@ def _has_time_of_day(value: str | None) -> bool:
 
 
 def _generic_article(html: str, url: str | None) -> Article:
-    import trafilatura
-    from lxml import etree
+    try:
+        import trafilatura
+        from lxml import etree
+    except ImportError as e:  # a broken install: say which package, not a traceback
+        raise HtmlError(
+            f"reading a general web page needs the package {e.name or 'trafilatura'}, which cannot be imported "
+            f"({e}); reinstall matome (pip install matome)"
+        ) from None
 
     tree = HTMLParser(html)
     ld = _article_ld(tree)

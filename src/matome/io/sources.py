@@ -31,7 +31,9 @@ from matome.io.tabular import (
     JSON_SUFFIXES,
     TabularFormatError,
     TabularResult,
+    describe_columns,
     entry_from_comments,
+    nothing_read,
     read_comments,
 )
 from matome.model import Comment, Entry
@@ -157,8 +159,10 @@ def load_entries(
     warnings: list[str] = []
     if comments:
         table = _comments_from(comments, mapping)
+        if not table.comments:
+            raise SourceError(nothing_read(comments, table))
         extra_comments = table.comments
-        warnings += [f"skipped: {e}" for e in table.errors]
+        warnings += [describe_columns(comments, table)] + [f"skipped: {e}" for e in table.errors]
 
     if is_url(arg):
         own = fetcher is None
@@ -192,9 +196,9 @@ def load_entries(
 
     if path.is_file() and (suffix in TABLE_SUFFIXES or (suffix in JSON_SUFFIXES and _jsonl_kind(path) == "comments")):
         table = _comments_from(arg, mapping)
-        warnings += [f"skipped: {e}" for e in table.errors]
         if not table.comments:
-            raise SourceError(f"{arg}: no comments could be read" + (f" ({len(table.errors)} bad rows)" if table.errors else ""))
+            raise SourceError(nothing_read(arg, table))
+        warnings += [describe_columns(arg, table)] + [f"skipped: {e}" for e in table.errors]
         entry = entry_from_comments(table.comments, title=title or path.stem, source=path.name)
         return SourceResult((entry,), tuple(warnings), "table")
 
@@ -203,14 +207,18 @@ def load_entries(
             result = read_jsonl(decode(path.read_bytes(), arg), arg, keep_going=keep_going)
         except (OSError, ArchiveFormatError) as e:
             raise SourceError(str(e)) from None
+        if not result.entries:
+            raise SourceError(f"{result.errors[0]}: no entry could be read" if result.errors else f"{arg}: the file holds no entries")
         return SourceResult(result.entries, tuple(f"skipped: {e}" for e in result.errors), "jsonl")
 
     try:
         result = read_path(arg, keep_going=keep_going)
     except ArchiveFormatError as e:
         raise SourceError(str(e)) from None
-    if not result.entries and result.errors:
-        raise SourceError(f"{result.errors[0]} (no entry could be read)")
+    if not result.entries:
+        if result.errors:
+            raise SourceError(f"{result.errors[0]}: no entry could be read")
+        raise SourceError(f"{arg}: the directory holds no entries" if path.is_dir() else f"{arg}: the file holds no entries")
     return SourceResult(result.entries, tuple(f"skipped: {e}" for e in result.errors), "archive")
 
 

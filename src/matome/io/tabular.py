@@ -28,8 +28,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from matome.io.archive import truncated_utf8, truncation_message
 from matome.model import (
     DEFAULT_TRAILER,
+    MAX_VOTES,
     JST,
     ArticleBody,
     ArticleSummary,
@@ -70,6 +72,22 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 ALIASES["parent_id"] = ALIASES.pop("parent-id")
 
+#: Words that make a column name a vote column when no alias matches it exactly, e.g.
+#: ``agree_good``, ``likes_count``, ``thumbs up``, ``賛成票``, ``そう思う数``: English words are
+#: compared as whole words of the name, Japanese ones as parts of it.
+VOTE_WORDS = {
+    "up": {
+        "en": {"up", "ups", "upvote", "upvotes", "agree", "agrees", "agreed", "like", "likes", "liked", "good",
+               "plus", "positive", "pro", "pros", "support", "+1", "▲", "👍"},
+        "ja": ("賛成", "賛同", "共感", "いいね", "そう思う", "支持", "同意", "良い", "よい", "高評価", "プラス", "▲", "👍"),
+    },
+    "down": {
+        "en": {"down", "downs", "downvote", "downvotes", "disagree", "disagrees", "disagreed", "dislike", "dislikes",
+               "disliked", "bad", "minus", "negative", "con", "cons", "oppose", "-1", "▼", "👎"},
+        "ja": ("反対", "不賛成", "うーん", "そう思わない", "不支持", "不同意", "悪い", "わるい", "低評価", "マイナス", "▼", "👎"),
+    },
+}
+
 #: The record stamp when no comment has a parseable ``posted_at``.
 DEFAULT_STAMP = "2000/01/01 00:00:00"
 
@@ -108,6 +126,7 @@ class TabularResult:
     comments: tuple[Comment, ...]
     errors: tuple[TabularError, ...] = ()
     columns_used: dict[str, str] = field(default_factory=dict)  # field -> column name
+    header: tuple[str, ...] = ()  # every column name of the table
 
 
 # ---------------------------------------------------------------------------------------
@@ -166,6 +185,13 @@ def _resolve_columns(header: list[str], mapping: dict[str, str] | None, path: st
                 found[key] = normed.index(a)
                 taken.add(found[key])
                 break
+    for key in ("up", "down"):
+        if key not in found:
+            for i, name in enumerate(header):
+                if i not in taken and vote_kind(name) == key:
+                    found[key] = i
+                    taken.add(i)
+                    break
     if "text" not in found:
         raise TabularFormatError(
             path,
@@ -174,6 +200,40 @@ def _resolve_columns(header: list[str], mapping: dict[str, str] | None, path: st
             f"{_names(header)}; name it with a mapping such as text=COLUMN",
         )
     return found
+
+
+def vote_kind(name: str) -> str | None:
+    """``"up"`` or ``"down"`` when a column name speaks of one kind of vote only (see
+    :data:`VOTE_WORDS`), else None."""
+    n = _norm_name(name)
+    words = set(re.split(r"[-.:/()\[\]（）]+", n))
+    kinds = set()
+    for kind in ("down", "up"):
+        en, ja = VOTE_WORDS[kind]["en"], VOTE_WORDS[kind]["ja"]
+        if words & en or any(w in n for w in ja):
+            kinds.add(kind)
+    # そう思わない contains no そう思う, but 不支持 contains 支持: a down word inside decides
+    if kinds == {"up", "down"} and any(w in n for w in VOTE_WORDS["down"]["ja"]):
+        up_en = words & VOTE_WORDS["up"]["en"]
+        if not up_en:
+            kinds = {"down"}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def describe_columns(path: str, result: "TabularResult") -> str:
+    """One line saying which columns gave the text and the ▲/▼ votes (or that none did)."""
+    used = result.columns_used
+    parts = [f"text from {used['text']!r}"] if "text" in used else []
+    for key, mark in (("up", "▲"), ("down", "▼")):
+        if key in used:
+            parts.append(f"{mark} from {used[key]!r}")
+    line = f"{path}: " + ", ".join(parts)
+    missing = [k for k in ("up", "down") if k not in used]
+    if missing:
+        which = " and ".join("▲" if k == "up" else "▼" for k in missing)
+        line += (f"; no {which} column, so those votes count as 0 (columns: {_names(list(result.header))}; "
+                 f"name them with --map {','.join(f'{k}=COLUMN' for k in missing)})")
+    return line
 
 
 def _names(header: list[str]) -> str:
@@ -195,17 +255,26 @@ def _count(value: Any, name: str) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"{name} must be a count of 0 or more, found {value}")
-        return value
+        return _in_range(value, value, name)
     if isinstance(value, float):
         if value != value or value < 0 or not value.is_integer():
             raise ValueError(f"{name} must be a whole count of 0 or more, found {value!r}")
-        return int(value)
+        return _in_range(int(value), value, name)
     s = unicodedata.normalize("NFKC", str(value)).strip()
     if not s:
         return 0
     if not _COUNT_RE.match(s):
         raise ValueError(f"{name} must be a count of 0 or more, found {str(value)[:30]!r}")
-    return int(float(s.replace(",", "")))
+    digits = s.replace(",", "")
+    # exact for whole numbers of any length ("12", "1,234"); "12.0" and "1e3" through float
+    count = int(digits) if digits.isdigit() else int(float(digits))
+    return _in_range(count, value, name)
+
+
+def _in_range(count: int, shown: Any, name: str) -> int:
+    if count > MAX_VOTES:
+        raise ValueError(f"{name} is out of range (at most {MAX_VOTES:,}), found {str(shown)[:30]!r}")
+    return count
 
 
 def _opt_str(value: Any) -> str | None:
@@ -277,11 +346,16 @@ def decode_text(data: bytes, path: str = "<bytes>") -> tuple[str, str]:
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
-    for enc in ("utf-8", "cp932"):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as e:
+        cut = truncated_utf8(data, e)
+        if cut is not None:
+            raise TabularFormatError(path, 0, truncation_message(data, cut)) from None
+    try:
+        return data.decode("cp932"), "cp932"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
@@ -349,8 +423,8 @@ class _Collector:
             raise TabularFormatError(self.path, row, message + " (keep going to skip bad rows)")
         self.errors.append(TabularError(self.path, row, message))
 
-    def result(self, columns_used: dict[str, str]) -> TabularResult:
-        return TabularResult(paginate(self.comments), tuple(self.errors), columns_used)
+    def result(self, columns_used: dict[str, str], header: list[str]) -> TabularResult:
+        return TabularResult(paginate(self.comments), tuple(self.errors), columns_used, tuple(header))
 
 
 def _read_table(rows: Iterable[tuple[int, list[Any]]], path: str, mapping, keep_going: bool) -> TabularResult:
@@ -367,10 +441,10 @@ def _read_table(rows: Iterable[tuple[int, list[Any]]], path: str, mapping, keep_
         try:
             out.comments.append(_comment(row, cols))
         except ValueError as e:
-            out.bad(n, f"row {n}: {e}")
+            out.bad(n, str(e))
     if header is None:
         raise TabularFormatError(path, 0, "the table is empty (no header row)")
-    return out.result({k: header[i] for k, i in cols.items()})
+    return out.result({k: header[i] for k, i in cols.items()}, header)
 
 
 def _read_json_objects(text: str, path: str, mapping, keep_going: bool) -> TabularResult:
@@ -383,16 +457,14 @@ def _read_json_objects(text: str, path: str, mapping, keep_going: bool) -> Tabul
         except json.JSONDecodeError as e:
             raise TabularFormatError(path, e.lineno, f"not valid JSON: {e.msg}") from None
         objects = [(i + 1, o) for i, o in enumerate(data)]
-        unit = "item"
     else:
-        unit = "line"
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 objects.append((n, json.loads(line)))
             except json.JSONDecodeError as e:
-                out.bad(n, f"{unit} {n}: not valid JSON ({e.msg})")
+                out.bad(n, f"not valid JSON ({e.msg})")
     keys: list[str] = []
     for _, o in objects:
         if isinstance(o, dict):
@@ -402,7 +474,7 @@ def _read_json_objects(text: str, path: str, mapping, keep_going: bool) -> Tabul
     cols = _resolve_columns(keys, mapping, path)
     for n, o in objects:
         if not isinstance(o, dict):
-            out.bad(n, f"{unit} {n}: expected a JSON object, found {type(o).__name__}")
+            out.bad(n, f"expected a JSON object, found {type(o).__name__}")
             continue
         cells = [o.get(k) for k in keys]
         for key in ("text", "id", "posted_at", "parent_id"):
@@ -412,8 +484,17 @@ def _read_json_objects(text: str, path: str, mapping, keep_going: bool) -> Tabul
         try:
             out.comments.append(_comment(cells, cols))
         except (ValueError, TypeError) as e:
-            out.bad(n, f"{unit} {n}: {e}")
-    return out.result({k: keys[i] for k, i in cols.items()})
+            out.bad(n, str(e))
+    return out.result({k: keys[i] for k, i in cols.items()}, keys)
+
+
+def nothing_read(path: str, result: TabularResult) -> str:
+    """The one-line message for a table that gave no comment: only a header, or every row bad."""
+    if not result.errors:
+        return f"{path}: the table has a header but no comment rows"
+    n = len(result.errors) - 1
+    more = f" (and {n:,} more bad {'row' if n == 1 else 'rows'})" if n else ""
+    return f"{result.errors[0]}{more}: no comment could be read"
 
 
 def read_comments_bytes(

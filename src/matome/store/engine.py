@@ -8,11 +8,13 @@ each other instead of failing. PostgreSQL URLs use psycopg 3.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import QueuePool
 
 from matome.store import grams
 
@@ -29,15 +31,17 @@ class StoreURLError(ValueError):
     """A ``--db`` value that is neither a supported URL nor a usable path."""
 
 
-def resolve_url(db: str | None = None) -> str:
+def resolve_url(db: str | os.PathLike | None = None) -> str:
     """``--db`` (URL or plain path), else ``$MATOME_DB``, else ``./matome.db`` → a SQLAlchemy URL."""
-    value = db or os.environ.get(ENV_VAR) or DEFAULT_PATH
+    value = os.fspath(db) if db else (os.environ.get(ENV_VAR) or DEFAULT_PATH)
     if "://" not in value:
         return "sqlite:///" + str(Path(value).expanduser().resolve())
     try:
         url = make_url(value)
     except ArgumentError as e:
         raise StoreURLError(f"not a database URL: {value!r} ({e})") from None
+    if url.drivername.split("+")[0] == "postgres":  # the scheme libpq and many hosts write
+        url = url.set(drivername="postgresql" + url.drivername[len("postgres"):])
     backend = url.get_backend_name()
     if backend == "postgresql":
         if url.drivername in ("postgresql", "postgres"):
@@ -52,21 +56,45 @@ def resolve_url(db: str | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _sqlite_engine(url: str) -> Engine:
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL, None for other databases."""
+    u = make_url(url)
+    return Path(u.database) if u.get_backend_name() == "sqlite" and u.database else None
+
+
+def writable(path: Path) -> bool:
+    """Whether SQLite can write the database file and create its -wal/-shm files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _sqlite_engine(url: str, read_only: bool = False) -> Engine:
     path = make_url(url).database
     if path:
         parent = Path(path).parent
         if not parent.exists():
             raise StoreURLError(f"the directory of the database does not exist: {parent}")
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
+    if read_only:
+        # A file we cannot write (or whose directory we cannot write): open it read-only; when
+        # no -wal file waits to be checkpointed, as immutable, which needs no -shm file either.
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        if not Path(path + "-wal").exists():
+            uri += "&immutable=1"
+
+        def connect():
+            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, check_same_thread=False)
+
+        engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
+    else:
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised via every test
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
         cur = dbapi_connection.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         # reads through mmap and a larger page cache: search over a big archive touches many
         # scattered rows (measured 3-5x faster than the 2 MB default cache)
@@ -83,7 +111,8 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """The engine for a resolved URL; ``read_only`` (SQLite) opens the file without writing."""
     if make_url(url).get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, read_only)
     return create_engine(url, pool_pre_ping=True)

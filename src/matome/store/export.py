@@ -62,8 +62,5 @@ def export_text(store, fmt: str, out: IO[str], *, article_ids: Iterable[int] | N
 def _with_digest(store, aid: int, entry):
     from matome.store import digests as engine
 
-    mod = engine.engine_module()
     digest = store.get_digest(aid)
-    if mod is None or digest is None or not hasattr(mod, "apply_digest"):
-        return entry
-    return mod.apply_digest(entry, digest)
+    return entry if digest is None else engine.apply(entry, digest)

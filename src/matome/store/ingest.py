@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from matome.model import Entry
+from matome.model import DB_INT_MAX, Entry
 from matome.store.keys import canonical_json, comment_keys, entry_sha1
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, records
 
@@ -118,6 +118,9 @@ def _article_values(entry: Entry, sha1: str) -> dict[str, Any]:
     h = entry.headline
     published = h.published_at
     votes = [(c.votes.up, c.votes.down) for c in entry.comments]
+    up, down = sum(u for u, _ in votes), sum(d for _, d in votes)
+    if up > DB_INT_MAX or down > DB_INT_MAX:
+        raise ValueError(f"the article's vote totals are out of range: ▲{up:,} ▼{down:,} (at most {DB_INT_MAX:,} each)")
     summary_text = "\n".join(t for t in (entry.summary.text, entry.discussion.text) if t)
     return {
         "url": h.url,
@@ -130,8 +133,8 @@ def _article_values(entry: Entry, sha1: str) -> dict[str, Any]:
         "trailer": entry.trailer,
         "entry_sha1": sha1,
         "comment_count": len(entry.comments),
-        "up": sum(u for u, _ in votes),
-        "down": sum(d for _, d in votes),
+        "up": up,
+        "down": down,
         "divisiveness": divisiveness(votes),
     }
 

@@ -12,12 +12,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from matome.io.jsonl import FORMAT, entry_from_dict
-from matome.model import Digest, Entry
+from matome.model import DB_INT_MAX, Digest, Entry
 from matome.store import digests as digest_engine
-from matome.store.engine import make_engine, resolve_url
+from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
 from matome.store.ingest import IngestReport, merge_entry, utc_now
 from matome.store.keys import entry_sha1
-from matome.store.migrate import upgrade
+from matome.store.migrate import current_revision, head_revision, upgrade
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
 from matome.store.search import SearchHit, SearchPage, search as _search, search_articles as _search_articles
 
@@ -95,7 +95,7 @@ class Store:
         the next search (:mod:`matome.store.fts`), not here. ``rewrite`` (the optional LLM
         writer) may replace the texts of each digest computed."""
         report = IngestReport()
-        do_digest = digest and digest_engine.available()
+        do_digest = digest
         max_articles = BATCH_ARTICLES.get(self.dialect, 50)
         batch: list[tuple[Entry, str, str, tuple[str, str, str] | None]] = []
         size = 0
@@ -224,8 +224,6 @@ class Store:
         rewrite: Callable[[Entry, Digest], Digest] | None = None,
     ) -> tuple[int, list[tuple[int, str]]]:
         """Recompute stale digests (or those of ``article_ids``). Returns (done, failures)."""
-        if not digest_engine.available():
-            raise StoreError("the digest engine (matome.analyze.digest) is not installed")
         ids = list(article_ids) if article_ids is not None else self.stale_digests(settings, force=force)
         done, failures = 0, []
         from matome.store.ingest import _store_digest
@@ -295,6 +293,8 @@ class Store:
 
     def get_entry(self, article_id: int) -> Entry | None:
         """The entry as last ingested (its comments as last shown), rebuilt losslessly."""
+        if not _valid_id(article_id):
+            return None
         with self.engine.connect() as conn:
             art = conn.execute(select(articles.c.trailer).where(articles.c.id == article_id)).first()
             if art is None:
@@ -331,6 +331,8 @@ class Store:
 
     def get_digest_record(self, article_id: int) -> dict[str, Any] | None:
         """The stored digest row: engine, settings (dict), digest (dict), entry_sha1, computed_at."""
+        if not _valid_id(article_id):
+            return None
         with self.engine.connect() as conn:
             r = conn.execute(select(digests).where(digests.c.article_id == article_id)).first()
         if r is None:
@@ -339,12 +341,16 @@ class Store:
                 "entry_sha1": r.entry_sha1, "computed_at": r.computed_at}
 
     def get_digest(self, article_id: int) -> Digest | None:
+        if not _valid_id(article_id):
+            return None
         with self.engine.connect() as conn:
             raw = conn.execute(select(digests.c.digest).where(digests.c.article_id == article_id)).scalar()
         return digest_engine.load(raw) if raw is not None else None
 
     def vote_history(self, article_id: int) -> list[VotePoint]:
         """Every vote snapshot of the article's comments, by comment position then time."""
+        if not _valid_id(article_id):
+            return []
         q = (
             select(vote_snapshots.c.observed_at, comments.c.key, comments.c.position, vote_snapshots.c.up,
                    vote_snapshots.c.down)
@@ -391,6 +397,12 @@ class Store:
         self.close()
 
 
+def _valid_id(article_id: int) -> bool:
+    """Whether an id can name an article at all: ids beyond the databases' integer range
+    would make SQLite raise OverflowError and PostgreSQL NumericValueOutOfRange."""
+    return isinstance(article_id, int) and 1 <= article_id <= DB_INT_MAX
+
+
 def _failure(where: str, message: str):
     from matome.store.ingest import IngestFailure
 
@@ -405,19 +417,42 @@ def _transient(e: OperationalError) -> bool:
 def _db_message(e: Exception) -> str:
     if isinstance(e, DBAPIError) and e.orig is not None:
         return f"database error: {str(e.orig).strip().splitlines()[0]}"
+    if isinstance(e, ValueError):
+        return str(e)
     return f"{type(e).__name__}: {e}"
 
 
-def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
-    """Open (and create or upgrade) the archive at ``url``: a SQLAlchemy URL or a plain path;
-    None reads ``$MATOME_DB``, else ``./matome.db``."""
+def open_store(url: str | None = None, *, migrate: bool = True, create: bool = True, read_only: bool = False) -> Store:
+    """Open the archive at ``url``: a SQLAlchemy URL or a plain path; None reads
+    ``$MATOME_DB``, else ``./matome.db``.
+
+    ``create`` (ingest) makes a new archive where there is none and brings an older one up
+    to date (``migrate``). Without it, a missing SQLite file or a database without the
+    archive's tables is refused (:class:`StoreError`): a mistyped ``--db`` is not silently
+    an empty archive. ``read_only`` (search, export, report, serve): a SQLite file that this
+    process cannot write is opened read-only instead of failing."""
     resolved = resolve_url(url)
-    engine = make_engine(resolved)
+    shown = make_url(resolved).render_as_string(hide_password=True)
+    path = sqlite_file(resolved)
+    if path is not None and path.is_dir():
+        raise StoreError(f"cannot open the archive {path}: it is a directory (give the database file)")
+    if path is not None and not create and not path.exists():
+        raise StoreError(f"no archive at {path} (check --db or $MATOME_DB; 'matome ingest --db {path} FILE' creates one)")
+    locked = read_only and path is not None and not writable(path)
+    engine = make_engine(resolved, read_only=locked)
     try:
-        if migrate:
+        revision = None if create else current_revision(engine)
+        if not create and revision is None:
+            raise StoreError(f"{shown} is not a matome archive (no archive tables; 'matome ingest' creates them)")
+        if locked and revision != head_revision():
+            raise StoreError(f"the read-only archive {shown} needs an upgrade for this matome: "
+                             "run 'matome redigest' on a writable copy")
+        if migrate and not locked:
             upgrade(engine)
     except SQLAlchemyError as e:
         engine.dispose()
-        shown = make_url(resolved).render_as_string(hide_password=True)
         raise StoreError(f"cannot open the archive {shown}: {_db_message(e)}") from None
+    except StoreError:
+        engine.dispose()
+        raise
     return Store(engine, resolved)

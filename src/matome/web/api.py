@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from matome.io.archive import ArchiveFormatError, read_bytes
 from matome.io.jsonl import entry_to_dict
+from matome.model import DB_INT_MAX
 from matome.web import data
 from matome.web.security import token_matches
 
@@ -21,6 +22,9 @@ COMMENTS_MAX_PAGE = 1000
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 #: Largest request body read for it (the file plus the multipart framing).
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
+
+#: An article id in the path: beyond the databases' integer range it is refused with 422.
+ArticleId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="記事の番号")]
 
 
 class ArticleItem(BaseModel):
@@ -154,20 +158,20 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
     def articles(
         order: Literal["latest", "most_commented", "most_divided"] = "latest",
         limit: int = Query(20, ge=1, le=100),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=DB_INT_MAX),
     ) -> dict[str, Any]:
         rows = data.list_articles(store(), order, limit, offset)
         return {"total": store().count_articles(), "order": order, "limit": limit, "offset": offset, "articles": rows}
 
     @router.get("/articles/{article_id}", summary="記事 (見出し・要約・本文・議論のまとめ・コメント)")
-    def article(article_id: int) -> dict[str, Any]:
+    def article(article_id: ArticleId) -> dict[str, Any]:
         entry = store().get_entry(article_id)
         if entry is None:
             raise HTTPException(404, "記事が見つかりません")
         return {"id": article_id, "entry": entry_to_dict(entry)}
 
     @router.get("/articles/{article_id}/digest", summary="記事のダイジェスト (要約・意見グループ・コメントの集計)")
-    def digest(article_id: int) -> dict[str, Any]:
+    def digest(article_id: ArticleId) -> dict[str, Any]:
         record = store().get_digest_record(article_id)
         if record is None:
             if store().get_entry(article_id) is None:
@@ -177,11 +181,11 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
 
     @router.get("/articles/{article_id}/comments", response_model=CommentList, summary="コメントの一覧 (並べ替え・絞り込み)")
     def comments(
-        article_id: int,
+        article_id: ArticleId,
         sort: Literal["recommended", "up", "down", "divided", "original"] = "recommended",
-        group: int | None = Query(None, ge=0),
+        group: int | None = Query(None, ge=0, le=DB_INT_MAX),
         limit: int = Query(COMMENTS_PAGE, ge=1, le=COMMENTS_MAX_PAGE, description="1 ページの件数"),
-        offset: int = Query(0, ge=0, description="先頭から飛ばす件数"),
+        offset: int = Query(0, ge=0, le=DB_INT_MAX, description="先頭から飛ばす件数"),
     ) -> dict[str, Any]:
         view = get_view(article_id)
         if view is None:
@@ -208,10 +212,10 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
         since: str | None = None,
         until: str | None = None,
         source: str | None = None,
-        article_id: int | None = None,
-        min_up: int = Query(0, ge=0),
+        article_id: int | None = Query(None, ge=1, le=DB_INT_MAX),
+        min_up: int = Query(0, ge=0, le=DB_INT_MAX),
         limit: int = Query(20, ge=1, le=100),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=DB_INT_MAX),
     ) -> dict[str, Any]:
         from matome.store import SearchQueryError
 

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from matome.model import DB_INT_MAX
 from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
@@ -98,6 +99,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
     app.state.matome = state
 
     def get_view(article_id: int) -> dict[str, Any] | None:
+        if not 1 <= article_id <= DB_INT_MAX:  # no such id in either database
+            return None
         view = state.views.get(article_id)
         if view is None:
             view = data.article_view(state.store, article_id)
@@ -133,6 +136,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
     async def article_page(article_id: int, sort: str | None = None, group: str | None = None,
                            page: str | None = None) -> HTMLResponse:
         sort_key, group_id, number = normalize_sort(sort), _parse_group(group), _parse_page(page)
+        if not 1 <= article_id <= DB_INT_MAX:
+            return error_page(404, "記事が見つかりません", f"記事 {article_id} はアーカイブにありません。")
         if sort_key == "recommended" and group_id is None and number == 1:
             cached = state.pages.get(article_id)
             if cached is not None:
@@ -159,7 +164,7 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         limit = 20
         q = q.strip()
         filters = {"source": source.strip() or None, "since": since or None, "until": until or None,
-                   "min_up": int(min_up) if min_up.strip().isdigit() else None}
+                   "min_up": int(min_up) if min_up.strip().isdigit() and int(min_up) <= DB_INT_MAX else None}
         found: dict[str, Any] = {"total": 0, "results": []}
         error = None
         if q:
@@ -221,4 +226,6 @@ def app_from_environment() -> FastAPI:
 
     from matome.store import open_store
 
-    return create_app(open_store(os.environ.get("MATOME_DB") or None), token=os.environ.get("MATOME_WEB_TOKEN") or None)
+    token = os.environ.get("MATOME_WEB_TOKEN") or None
+    store = open_store(os.environ.get("MATOME_DB") or None, create=False, read_only=token is None)
+    return create_app(store, token=token)

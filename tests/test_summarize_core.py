@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 
 import numpy as np
@@ -24,6 +25,7 @@ from matome.analyze.summarize import (
 from matome.analyze.summary_features import FEATURES
 from matome.analyze.summary_model import MODEL_FILE, default_model, model_from_dict
 from matome.io.archive import read_path
+from matome.model import SummarySentence
 
 TOPICS = ["政府", "企業", "大学", "市場", "病院", "自治体", "銀行", "空港", "工場", "学校"]
 VERBS = ["発表した", "検討している", "明らかにした", "見直す方針だ", "強化する", "延期した"]
@@ -301,3 +303,18 @@ def test_shipped_model_matches_a_tree_by_tree_walk():
 def test_model_with_other_features_is_refused():
     with pytest.raises(ValueError):
         model_from_dict({"kind": "trees", "features": ["position"], "init": 0, "rate": 1, "trees": []})
+
+
+def test_compressed_sentence_spans_survive_the_digest_json():
+    from matome.analyze.digest import digest_from_dict, digest_to_dict
+    from matome.model import Digest
+
+    para = "警察によると、男性は渡辺さん（64）で、友人とホテルに宿泊していたという。"
+    sents = summarize([para], max_chars=100, max_sentences=None)
+    assert len(sents) == 1 and len(sents[0].pieces) > 1
+    d = Digest("test", (), sents, (), "", ())
+    back = digest_from_dict(json.loads(json.dumps(digest_to_dict(d), ensure_ascii=False)))
+    assert back.summary == sents
+    plain = Digest("test", (), (SummarySentence("男性は無事だった。", 0, 0, 3),), (), "", ())
+    assert "spans" not in digest_to_dict(plain)["summary"][0]
+    assert digest_from_dict(digest_to_dict(plain)).summary == plain.summary

@@ -1,25 +1,34 @@
 """Extractive summary (要約) of a Japanese news article.
 
-Pipeline (all pure functions; no files, network or database):
+Pipeline (all pure functions; no files, network or database, except reading the shipped
+model's JSON table once per process):
 
 1. ``candidates``: each paragraph is split into sentences (long quotes split inside, see
    ``matome.ja.sentences``); a sentence is further cut where two Japanese runs are separated
    only by white space (captions and headings glued to the next sentence, as in texts that
    lost their line breaks). Optional trimming removes a leading source tag (``【AFP＝時事】``,
-   ``（台北 22日 中央社）``) and a leading connective (``また、``); it only removes
-   material, so every candidate stays an exact substring of its paragraph.
+   ``（台北 22日 中央社）``) and a leading connective (``また、``, ``つまり、``).
 2. Boilerplate, bylines, captions, links and headings are marked ineligible and never
-   chosen (``(『ABEMA Prime』より)``, ``…編集部``, 関連記事, 【写真】, ``画像は…``, short lines
-   without a sentence end).
-3. ``score``: TF-IDF vectors of Sudachi content words (IDF over the article's sentences),
-   LexRank (PageRank over the cosine graph), similarity to the article centroid and to the
-   title, a position prior (news puts the point first) and a length prior.
-4. ``select``: MMR (score minus similarity to what is already chosen) under the budget in
-   sentences and characters; the result is put back in source order.
+   chosen (``(『ABEMA Prime』より)``, ``…編集部``, 関連記事, 【写真】, ``画像は…``, photo
+   captions such as ``記者会見する岸田首相（2月13日、首相官邸）``, short lines that do not
+   end like prose).
+3. Compression (``compress``): an eligible sentence leaves out parentheticals (readings,
+   ages, original spellings: ``渡辺さん（64）で`` → ``渡辺さんで``) and a leading
+   attribution (``警察によると、``). Only material is removed: a candidate's text is the
+   concatenation of exact substrings of its paragraph, recorded in ``spans``.
+4. ``score``: the learned scorer (``summary_features`` + ``summary_model``, trained on
+   livedoor dev by ``bench/train_summarizer.py``) estimates for each sentence the share of
+   its character bigrams that a reader's summary keeps, from position, length, TF-IDF
+   centroid and LexRank similarity, quotation, number, proper-noun (Sudachi POS) and
+   sentence-ending cues.
+5. ``select``: a small knapsack maximising the estimated F1 against a summary of the
+   budget's length within the budgets in characters and sentences (copies of a better
+   sentence left out; MMR when there is no character budget); source order.
 
 ``SummarySentence.paragraph`` indexes the paragraphs given (for an entry,
-``ArticleBody.paragraphs``), ``sentence`` the candidate within its paragraph and ``start``
-the character offset of the text in that paragraph.
+``ArticleBody.paragraphs``), ``sentence`` the candidate within its paragraph, ``start`` the
+character offset of the text in that paragraph and ``spans`` the pieces of a compressed
+sentence.
 """
 
 from __future__ import annotations
@@ -396,7 +405,8 @@ def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     idx = np.flatnonzero(np.array([c.eligible for c in cands]))
     if len(idx) == 0:
         return x, sim, idx, np.zeros((0, len(FEATURES)))
-    lr = lexrank(sim[np.ix_(idx, idx)])
+    sub = sim[np.ix_(idx, idx)]
+    lr = lexrank(sub)
     rows = [
         feature_row(
             cands[i].text,
@@ -409,7 +419,7 @@ def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray
         )
         for k, i in enumerate(idx)
     ]
-    return x, sim, idx, feature_matrix(rows, x[idx], lr, [cands[i].words for i in idx])
+    return x, sim, idx, feature_matrix(rows, x[idx], lr, [cands[i].words for i in idx], sub)
 
 
 def select(

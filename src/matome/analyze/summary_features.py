@@ -155,16 +155,18 @@ def matrix(
     x: np.ndarray,
     lexrank: np.ndarray,
     words: list[tuple[str, ...]] | None = None,
+    sim: np.ndarray | None = None,
 ) -> np.ndarray:
     """The feature matrix: ``rows`` (from :func:`row`) completed with the similarity
-    features computed from the L2-normalised TF-IDF rows ``x`` of the same candidates and
-    the word features from their content words ``words``."""
+    features computed from the L2-normalised TF-IDF rows ``x`` of the same candidates (and
+    their cosine matrix ``sim`` when already known) and the word features from their
+    content words ``words``."""
     m = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
     n = m.shape[0]
     if n == 0:
         return m
-    xs = np.asarray(x, dtype=np.float64)
-    centroid = xs.sum(axis=0)
+    xs = np.asarray(x)
+    centroid = xs.sum(axis=0, dtype=np.float64)
     cn = np.linalg.norm(centroid)
     cen = xs @ centroid / cn if cn > 0 else np.zeros(n)
     m[:, _COL["centroid"]] = cen
@@ -174,7 +176,7 @@ def matrix(
     m[:, _COL["centroid_rank"]] = 1.0 / (1.0 + crank)
     lr = np.asarray(lexrank, dtype=np.float64)
     m[:, _COL["lexrank"]] = lr / lr.max() if n and lr.max() > 0 else 0.0
-    sim = xs @ xs.T
+    sim = np.array(xs @ xs.T if sim is None else sim, dtype=np.float64)
     np.fill_diagonal(sim, 0.0)
     m[:, _COL["max_sim"]] = sim.max(axis=1) if n > 1 else 0.0
     lead = xs[: min(3, n)].sum(axis=0)

@@ -602,8 +602,9 @@ def summarize_text(text: str, **kwargs) -> tuple[SummarySentence, ...]:
 def summarize_entry(entry: Entry, **kwargs) -> tuple[SummarySentence, ...]:
     """Summary of an archive entry's body; ``paragraph`` indexes ``ArticleBody.paragraphs``.
 
-    The body's headings and byline are not paragraphs, so they are never chosen; the title
-    (the headline) is used as a hint unless ``title`` is given."""
+    The body's headings and byline are not paragraphs, so they are never chosen. The
+    headline is passed on as ``title``, which the shipped model does not use (its training
+    articles have no headline)."""
     kwargs.setdefault("title", entry.headline.title)
     kwargs.setdefault("headings", False)
     return summarize(entry.body.paragraphs, **kwargs)

@@ -327,7 +327,7 @@ def _cues(tokens: list[Token], content: int) -> Cues:
     return Cues(len(tokens), content, person, place, proper, numeral)
 
 
-def _tfidf(docs: list[tuple[str, ...]], extra: list[tuple[str, ...]] = ()):
+def _tfidf(docs: list[tuple[str, ...]]):
     """L2-normalised TF-IDF rows (log-scaled tf, smoothed idf over ``docs``)."""
     vocab: dict[str, int] = {}
     for d in docs:
@@ -337,7 +337,7 @@ def _tfidf(docs: list[tuple[str, ...]], extra: list[tuple[str, ...]] = ()):
     n = len(docs)
     df = np.zeros(len(vocab), dtype=np.float32)
     rows = []
-    for d in list(docs) + list(extra):
+    for d in docs:
         counts: dict[int, int] = {}
         for w in d:
             j = vocab.get(w)

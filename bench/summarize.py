@@ -4,23 +4,30 @@ Data (read from ../shared/eval, never copied into the repository):
   livedoor_3line/dev.jsonl      editor-written 3-line summaries (~104 characters)
   xlsum_ja_50/articles.jsonl    XL-Sum Japanese (BBC) reference summaries
 
-Every system gets the same budget: as many characters as the reference has. Every system
-fills it the same way: take sentences in the system's order of preference, skip one that
-does not fit, stop when nothing fits; the summary is the chosen sentences in source order.
+matome's scorer is learned on livedoor dev (bench/train_summarizer.py), so on dev it is
+cross-validated: articles are in 5 folds (crc32 of the id), and each article is summarized
+by a model trained on the other four folds (never on itself). XL-Sum is summarized with the
+shipped model (trained on all of dev; XL-Sum was never used for training or tuning).
 
-Systems:
-  matome        matome.analyze.summarize (LexRank + centroid + position/length priors + MMR)
-  lead          first sentences (same sentence splitting as matome, no filtering/trimming)
-  lead-clean    first sentences among matome's candidates (filtered and trimmed): shows what
-                the ranking adds over matome's own candidate cleaning
+Budget: as many characters as the reference has. Systems:
+  matome        matome.analyze.summarize (learned scorer, compression, knapsack selection)
+  matome-whole  the same without compression (whole sentences only)
+  lead-equal    Lead cut to exactly as many characters as matome's summary of that article
+                (the comparison at equal length; the cut may fall inside a sentence)
+  lead          first whole sentences that fit the budget (same sentence splitting as
+                matome, no filtering/trimming): the comparison by whole sentences
+  lead-clean    first whole sentences among matome's cleaned candidates (filtered and
+                trimmed, not compressed): what candidate cleaning alone gives
   sumy-lexrank  sumy's LexRankSummarizer with Sudachi content words plugged in
   sumy-textrank sumy's TextRankSummarizer with Sudachi content words plugged in
   random        random sentences (seeded by the article id)
-  oracle        greedy extractive oracle on char ROUGE-1+2 F1 (the ceiling for extraction)
+  oracle        greedy extractive oracle of whole sentences on char ROUGE-1+2 F1 (ceiling)
+Whole-sentence systems take sentences in their order of preference, skip one that does not
+fit, stop when nothing fits; the summary is the chosen sentences in source order.
 
-ROUGE (own implementation): F1 of ROUGE-1, ROUGE-2 and ROUGE-L (LCS of the whole
-summary against the whole reference) over characters (NFKC-normalised, white space and
-punctuation removed) and over Sudachi tokens (mode C surfaces, punctuation removed).
+ROUGE (bench/_rouge.py): F1 of ROUGE-1, ROUGE-2 and ROUGE-L (LCS of the whole summary
+against the whole reference) over characters (NFKC-normalised, white space and punctuation
+removed) and over Sudachi tokens (mode C surfaces, punctuation removed).
 
 Usage: .venv/bin/python bench/summarize.py [--limit N] [--sets livedoor,xlsum] [--no-write]
 """
@@ -28,93 +35,26 @@ Usage: .venv/bin/python bench/summarize.py [--limit N] [--sets livedoor,xlsum] [
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
 import time
-import unicodedata
 import zlib
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import train_summarizer as TS  # noqa: E402
+from _data import jsonl, require_eval  # noqa: E402
+from _rouge import _self_check, char_units, rouge_all, rouge_n, token_units  # noqa: E402
 
 from matome.analyze import summarize as S  # noqa: E402
-from matome.ja.normalize import normalize  # noqa: E402
+from matome.analyze.summary_model import model_from_dict  # noqa: E402
 from matome.ja.tokens import is_content, tokenize  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
 RESULTS = ROOT / "bench" / "results" / "summarize.md"
-
-# --- ROUGE ------------------------------------------------------------------------------
-
-
-def char_units(text: str) -> list[str]:
-    return [
-        ch
-        for ch in normalize(text)
-        if not ch.isspace() and unicodedata.category(ch)[0] not in ("P", "Z")
-    ]
-
-
-def token_units(text: str) -> list[str]:
-    return [t.surface for t in tokenize(normalize(text)) if t.pos[0] not in ("補助記号", "空白")]
-
-
-def _ngrams(units: list[str], n: int) -> Counter:
-    return Counter(tuple(units[i : i + n]) for i in range(len(units) - n + 1))
-
-
-def _f1(overlap: float, n_peer: int, n_ref: int) -> float:
-    if overlap <= 0 or n_peer == 0 or n_ref == 0:
-        return 0.0
-    p, r = overlap / n_peer, overlap / n_ref
-    return 2 * p * r / (p + r)
-
-
-def rouge_n(peer: list[str], ref: list[str], n: int) -> float:
-    a, b = _ngrams(peer, n), _ngrams(ref, n)
-    overlap = sum((a & b).values())
-    return _f1(overlap, sum(a.values()), sum(b.values()))
-
-
-def lcs_length(a: list[str], b: list[str]) -> int:
-    """LCS length by the bit-parallel algorithm (Allison–Dix / Hyyrö)."""
-    if not a or not b:
-        return 0
-    masks: dict[str, int] = {}
-    for i, x in enumerate(a):
-        masks[x] = masks.get(x, 0) | (1 << i)
-    full = (1 << len(a)) - 1
-    v = full
-    for y in b:
-        u = v & masks.get(y, 0)
-        v = ((v + u) | (v - u)) & full
-    return len(a) - bin(v).count("1")
-
-
-def rouge_l(peer: list[str], ref: list[str]) -> float:
-    return _f1(lcs_length(peer, ref), len(peer), len(ref))
-
-
-def rouge_all(peer: list[str], ref: list[str]) -> tuple[float, float, float]:
-    return rouge_n(peer, ref, 1), rouge_n(peer, ref, 2), rouge_l(peer, ref)
-
-
-def _self_check() -> None:
-    import itertools
-
-    rng = random.Random(0)
-    for _ in range(200):
-        a = [rng.choice("abc") for _ in range(rng.randint(0, 12))]
-        b = [rng.choice("abc") for _ in range(rng.randint(0, 12))]
-        dp = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-        for i, j in itertools.product(range(len(a)), range(len(b))):
-            dp[i + 1][j + 1] = dp[i][j] + 1 if a[i] == b[j] else max(dp[i][j + 1], dp[i + 1][j])
-        assert lcs_length(a, b) == dp[len(a)][len(b)], (a, b)
-
 
 # --- systems ----------------------------------------------------------------------------
 
@@ -198,25 +138,30 @@ def oracle_order(cand_units: list[list[str]], ref: list[str], budget: int, lengt
         best_score = best_val
 
 
-def run_article(article: str, reference: str, key: str) -> dict[str, tuple[str, float]]:
-    """Each system's summary text and its time in ms."""
+def run_article(article: str, reference: str, key: str, model) -> dict[str, tuple[str, float]]:
+    """Each system's summary text and its time in ms (``model``: matome's scorer)."""
     paragraphs = S.text_paragraphs(article)
     budget = len(reference)
     out: dict[str, tuple[str, float]] = {}
 
     t = time.perf_counter()
-    sents = S.summarize(paragraphs, max_sentences=None, max_chars=budget)
+    sents = S.summarize(paragraphs, max_sentences=None, max_chars=budget, model=model)
     out["matome"] = ("".join(s.text for s in sents), (time.perf_counter() - t) * 1000)
 
     t = time.perf_counter()
-    plain = S.candidates(paragraphs, trim=False, headings=False)
+    sents = S.summarize(paragraphs, max_sentences=None, max_chars=budget, model=model, shorten=False)
+    out["matome-whole"] = ("".join(s.text for s in sents), (time.perf_counter() - t) * 1000)
+
+    t = time.perf_counter()
+    plain = S.candidates(paragraphs, trim=False, headings=False, shorten=False)
     texts = [c.text for c in plain]
     lengths = [len(x) for x in texts]
     pick = fill(list(range(len(texts))), lengths, budget)
     out["lead"] = ("".join(texts[i] for i in pick), (time.perf_counter() - t) * 1000)
+    out["lead-equal"] = ("".join(texts)[: len(out["matome"][0])], out["lead"][1])
 
     t = time.perf_counter()
-    clean = [c for c in S.candidates(paragraphs) if c.eligible]
+    clean = [c for c in S.candidates(paragraphs, shorten=False) if c.eligible]
     cl = [len(c.text) for c in clean]
     pick = fill(list(range(len(clean))), cl, budget)
     out["lead-clean"] = ("".join(clean[i].text for i in pick), (time.perf_counter() - t) * 1000)
@@ -235,7 +180,7 @@ def run_article(article: str, reference: str, key: str) -> dict[str, tuple[str, 
     out["random"] = ("".join(texts[i] for i in pick), (time.perf_counter() - t) * 1000)
 
     t = time.perf_counter()
-    allc = S.candidates(paragraphs, headings=False)
+    allc = S.candidates(paragraphs, headings=False, shorten=False)
     ref_units = char_units(reference)
     cu = [char_units(c.text) for c in allc]
     ol = [len(c.text) for c in allc]
@@ -244,31 +189,46 @@ def run_article(article: str, reference: str, key: str) -> dict[str, tuple[str, 
     return out
 
 
-SYSTEMS = ("matome", "lead", "lead-clean", "sumy-lexrank", "sumy-textrank", "random", "oracle")
+SYSTEMS = (
+    "matome", "matome-whole", "lead-equal", "lead", "lead-clean",
+    "sumy-lexrank", "sumy-textrank", "random", "oracle",
+)
 
 
 def load(name: str, limit: int | None):
+    eval_dir = require_eval()
     if name == "livedoor":
-        path = EVAL / "livedoor_3line" / "dev.jsonl"
-        rows = [json.loads(x) for x in path.open(encoding="utf-8")]
+        rows = jsonl(eval_dir / "livedoor_3line" / "dev.jsonl")
         items = [(str(r["id"]), r["article"], r["summary"]) for r in rows]
-        label = "livedoor_3line dev"
-    else:
-        path = EVAL / "xlsum_ja_50" / "articles.jsonl"
-        rows = [json.loads(x) for x in path.open(encoding="utf-8")]
+        label = "livedoor_3line dev, cross-validated (5 folds by article)"
+    elif name == "xlsum":
+        rows = jsonl(eval_dir / "xlsum_ja_50" / "articles.jsonl")
         items = [(str(r["article_id"]), r["text"], r["reference_summary"]) for r in rows]
-        label = "xlsum_ja_50"
+        label = "xlsum_ja_50 (shipped model)"
+    else:
+        raise SystemExit(f"unknown set {name!r}: expected livedoor or xlsum")
     return label, items[:limit] if limit else items
 
 
-def evaluate(items) -> tuple[list[str], dict]:
+def fold_models(items) -> dict[int, object]:
+    """For each fold, the scorer trained on the articles of the other folds."""
+    arts = [TS.Article(key, article, ref) for key, article, ref in items]
+    models = {}
+    for k in range(TS.FOLDS):
+        train = [a for a in arts if TS.fold_of(a.key) != k]
+        models[k] = model_from_dict(TS.fit(train))
+    return models
+
+
+def evaluate(items, models: dict[int, object] | None) -> tuple[list[str], dict]:
     scores = {s: [[] for _ in range(6)] for s in SYSTEMS}
     times = {s: [] for s in SYSTEMS}
     lens = {s: [] for s in SYSTEMS}
     times_1k = {s: [] for s in SYSTEMS}
     for key, article, ref in items:
         rc, rt = char_units(ref), token_units(ref)
-        res = run_article(article, ref, key)
+        model = models[TS.fold_of(key)] if models else None
+        res = run_article(article, ref, key, model)
         for s in SYSTEMS:
             text, ms = res[s]
             pc, pt = char_units(text), token_units(text)
@@ -282,11 +242,24 @@ def evaluate(items) -> tuple[list[str], dict]:
     for s in SYSTEMS:
         m = [100 * statistics.fmean(v) for v in scores[s]]
         t1k = f"{statistics.median(times_1k[s]):.1f}" if times_1k[s] else "-"
+        ms = "-" if s == "lead-equal" else f"{statistics.median(times[s]):.1f}"
+        t1k = "-" if s == "lead-equal" else t1k
         rows.append(
             f"| {s} | {m[0]:.1f} | {m[1]:.1f} | {m[2]:.1f} | {m[3]:.1f} | {m[4]:.1f} | {m[5]:.1f} "
-            f"| {statistics.fmean(lens[s]):.0f} | {statistics.median(times[s]):.1f} | {t1k} |"
+            f"| {statistics.fmean(lens[s]):.0f} | {ms} | {t1k} |"
         )
-    return rows, {s: statistics.fmean(scores[s][2]) for s in SYSTEMS}
+    rl = {s: 100 * statistics.fmean(scores[s][2]) for s in SYSTEMS}
+    diffs = [a - b for a, b in zip(scores["matome"][2], scores["lead-equal"][2])]
+    sd = statistics.pstdev(diffs) if len(diffs) > 1 else 0.0
+    rows += [
+        "",
+        f"matome − lead-equal, char ROUGE-L: {rl['matome'] - rl['lead-equal']:+.2f} points "
+        f"(± {100 * 1.96 * sd / max(1, len(diffs)) ** 0.5:.2f}, 95% interval of the mean "
+        f"paired difference); matome − lead (whole sentences): {rl['matome'] - rl['lead']:+.2f}.",
+        f"matome median {statistics.median(times['matome']):.1f} ms per article "
+        f"(the model is given; tokenization included).",
+    ]
+    return rows, rl
 
 
 HEADER = (
@@ -302,9 +275,7 @@ def main() -> int:
     ap.add_argument("--sets", default="livedoor,xlsum")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results")
     args = ap.parse_args()
-    if not EVAL.is_dir():
-        print(f"skipped: {EVAL} not found (../shared/eval)")
-        return 0
+    require_eval()
     _self_check()
     tokenize("準備")  # load the dictionary before timing (warm)
     S.summarize(["ウォームアップの文です。もう一つの文です。"])
@@ -312,15 +283,19 @@ def main() -> int:
         "# Article summary (要約) benchmark",
         "",
         "Generated by `bench/summarize.py` (budget = each reference's length in characters; "
-        "ROUGE F1 ×100; time per article on this machine, warm, all systems in the same run).",
+        "ROUGE F1 ×100; time per article on this machine, warm, all systems in the same run; "
+        "the machine is shared, so times are noisy).",
         "",
     ]
     for name in args.sets.split(","):
         label, items = load(name.strip(), args.limit)
         t0 = time.perf_counter()
-        rows, _ = evaluate(items)
+        models = fold_models(items) if name.strip() == "livedoor" else None
+        t_train = time.perf_counter() - t0
+        rows, _ = evaluate(items, models)
         dt = time.perf_counter() - t0
-        block = [f"## {label} ({len(items)} articles, {dt:.0f} s)", "", HEADER, *rows, ""]
+        extra = f", of which {t_train:.0f} s training the fold models" if models else ""
+        block = [f"## {label} ({len(items)} articles, {dt:.0f} s{extra})", "", HEADER, *rows, ""]
         print("\n".join(block), flush=True)
         out += block
     if not args.no_write and not args.limit:

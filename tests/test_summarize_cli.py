@@ -8,6 +8,7 @@ import sys
 
 from typer.testing import CliRunner
 
+from matome.analyze.summarize import summarize_entry
 from matome.cli import app
 from matome.io.archive import read_path
 
@@ -34,8 +35,11 @@ def test_archive_entry_prints_the_summary_block(seed_path):
     assert parts[-1].strip() == "(要約)"
     sentences = [p.strip("\n") for p in parts[:-1]]
     assert 1 <= len(sentences) <= 5 and sum(map(len, sentences)) <= 250
-    for s in sentences:
-        assert s in entry.body.text
+    summary = summarize_entry(entry)
+    assert sentences == [s.text for s in summary]
+    for s in summary:  # verbatim pieces of the body (a compressed sentence has several)
+        para = entry.body.paragraphs[s.paragraph]
+        assert "".join(para[a:b] for a, b in s.pieces) == s.text
     assert "ABEMA TIMES編集部" not in result.stdout
     assert "(『ABEMA Prime』より)" not in result.stdout
 
@@ -96,3 +100,29 @@ def test_bad_usage_and_missing_file_fail_with_one_line(tmp_path):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, args
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_headings_bylines_and_captions_in_the_input_are_never_printed(tmp_path):
+    heading = "給食費の無償化、何が変わる?"
+    caption = "記者会見する市長（3月3日、市役所）"
+    byline = "（取材・文：山田太郎）"
+    lines = [
+        heading,
+        "市は3日、来年度から全ての小学校で給食費を無償にすると発表した。対象は約1万人。",
+        caption,
+        "市長は「子育て世帯の負担を減らしたい」と述べた。財源は基金を取り崩して確保する。",
+        "財源の見通し",
+        "基金の残高は約20億円で、数年は賄えるという。",
+        byline,
+        "ABEMA TIMES編集部",
+    ]
+    path = tmp_path / "article.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = runner.invoke(app, ["summarize", str(path), "--chars", "5000", "--sentences", "50"])
+    assert result.exit_code == 0, result.output
+    printed = [p.strip("\n") for p in blocks(result.stdout)[:-1]]
+    # the budget takes every eligible sentence: all five prose sentences, nothing else
+    assert len(printed) == 5, printed
+    for bad in (heading, caption, "財源の見通し", byline, "ABEMA TIMES編集部"):
+        assert bad not in result.stdout
+    assert all(s in "\n".join(lines) for s in printed)

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import random
 
+import numpy as np
 import pytest
 
 from matome.analyze.summarize import (
     MAX_CHARS,
     MAX_SENTENCES,
+    Candidate,
     candidates,
+    compress,
+    select,
     format_summary,
     summarize,
     summarize_entry,
     summarize_text,
     text_paragraphs,
 )
+from matome.analyze.summary_features import FEATURES
+from matome.analyze.summary_model import MODEL_FILE, default_model, model_from_dict
 from matome.io.archive import read_path
+from matome.model import SummarySentence
 
 TOPICS = ["政府", "企業", "大学", "市場", "病院", "自治体", "銀行", "空港", "工場", "学校"]
 VERBS = ["発表した", "検討している", "明らかにした", "見直す方針だ", "強化する", "延期した"]
@@ -44,9 +53,14 @@ def seed_entry(seed_path):
 
 
 def assert_provenance(paragraphs, sents):
+    """Each summary sentence is the concatenation of its pieces, each an exact substring."""
     for s in sents:
         para = paragraphs[s.paragraph]
-        assert para[s.start : s.start + len(s.text)] == s.text
+        pieces = s.pieces
+        assert pieces[0][0] == s.start
+        assert all(a < b for a, b in pieces)
+        assert all(b1 <= a2 for (_, b1), (a2, _) in zip(pieces, pieces[1:]))
+        assert "".join(para[a:b] for a, b in pieces) == s.text
 
 
 def test_seed_summary_is_extracted_in_order_within_default_budget(seed_entry):
@@ -57,21 +71,28 @@ def test_seed_summary_is_extracted_in_order_within_default_budget(seed_entry):
     assert_provenance(paragraphs, sents)
     order = [(s.paragraph, s.sentence) for s in sents]
     assert order == sorted(order) and len(set(order)) == len(order)
-    body_text = seed_entry.body.text
-    for s in sents:
-        assert s.text in body_text
+    assert_provenance(paragraphs, sents)
 
 
 def test_seed_byline_source_note_and_headings_never_appear(seed_entry):
-    assert seed_entry.body.byline == "ABEMA TIMES編集部"
-    sents = summarize_entry(seed_entry, max_sentences=None, max_chars=100_000)
+    body = seed_entry.body
+    assert body.byline == "ABEMA TIMES編集部" and len(body.headings) == 4
+    # the whole body as plain text: headings, byline and source note are inputs here
+    lines = [line.strip() for line in body.lines if line.strip()]
+    assert body.byline in lines and all(h in lines for h in body.headings)
+    text = "\n".join(lines)
+    sents = summarize_text(text, max_sentences=None, max_chars=100_000)
     texts = [s.text for s in sents]
-    assert len(texts) > 20  # the budget is large: nearly every sentence is taken
+    assert len(texts) > 20  # the budget is large: every eligible sentence is taken
     joined = "\n".join(texts)
     assert "(『ABEMA Prime』より)" not in joined
     assert "編集部" not in joined
-    for heading in seed_entry.body.headings:
-        assert heading not in texts
+    for heading in body.headings:
+        assert not any(t in heading for t in texts), heading
+    assert_provenance(text_paragraphs(text), sents)
+    # an entry: the same sentences of the paragraphs, headings and byline not being paragraphs
+    entry_texts = {s.text for s in summarize_entry(seed_entry, max_sentences=None, max_chars=100_000)}
+    assert entry_texts == set(texts)
 
 
 def test_provenance_matches_candidates(seed_entry):
@@ -170,8 +191,8 @@ def test_boilerplate_captions_and_headings_are_never_chosen():
 def test_trimming_only_removes_material():
     text = "【共同】また、政府は支援策をまとめた。（東京 3日 時事）一方、野党は反発した。"
     paragraphs = text_paragraphs(text)
-    trimmed = candidates(paragraphs, trim=True)
-    untrimmed = candidates(paragraphs, trim=False)
+    trimmed = candidates(paragraphs, trim=True, shorten=False)
+    untrimmed = candidates(paragraphs, trim=False, shorten=False)
     assert len(trimmed) == len(untrimmed)
     for t, u in zip(trimmed, untrimmed):
         assert u.text.endswith(t.text) and len(t.text) < len(u.text)
@@ -190,3 +211,110 @@ def test_redundant_copies_are_not_both_chosen():
     )
     sents = summarize_text(text, max_sentences=3, max_chars=None)
     assert [s.text for s in sents].count(repeated) == 1
+
+
+def test_photo_captions_are_never_chosen():
+    caption = "記者会見する岸田首相（2月13日、首相官邸）"
+    text = "\n".join(
+        [
+            caption,
+            "岸田首相は13日、首相官邸で記者会見し、経済対策の規模を明らかにした。",
+            caption + " 政府は対策の財源として予備費を充てる方針だ。",
+            "与党内からは規模の拡大を求める声も出ている。",
+        ]
+    )
+    sents = summarize_text(text, max_sentences=None, max_chars=10_000)
+    chosen = [s.text for s in sents]
+    assert "政府は対策の財源として予備費を充てる方針だ。" in chosen
+    assert len(chosen) == 3  # the budget takes every eligible sentence, no caption among them
+    assert not any("記者会見する岸田首相" in t for t in chosen)
+    assert_provenance(text_paragraphs(text), sents)
+
+
+def test_compression_leaves_out_parentheticals_and_a_leading_attribution():
+    para = (
+        "警察によると、亡くなった男性は渡辺さん（64）で、"
+        "友人と台北市中山区（ちゅうざんく）のホテルに宿泊していたという。"
+    )
+    keep = compress(para)
+    assert "".join(para[a:b] for a, b in keep) == (
+        "亡くなった男性は渡辺さんで、友人と台北市中山区のホテルに宿泊していたという。"
+    )
+    (c,) = candidates([para])
+    assert c.text == "".join(para[a:b] for a, b in c.spans) and c.start == c.spans[0][0]
+    assert [c.text for c in candidates([para], shorten=False)] == [para]
+    # a parenthesis that ends the text and compressions that leave too little stay whole
+    for whole in ("市は新制度を導入した（写真）", "人口（2020年）。", "（注）これは注記です。"):
+        assert compress(whole) == ((0, len(whole)),)
+    sents = summarize([para, "市は再発防止策を検討している。"], max_chars=100, max_sentences=None)
+    assert sents[0].spans and sents[0].text == c.text
+    assert_provenance([para, "市は再発防止策を検討している。"], sents)
+
+
+def _brute_force_best(lengths, values, budget, count):
+    best = 0.0
+    for r in range(1, len(lengths) + 1):
+        for combo in itertools.combinations(range(len(lengths)), r):
+            total = sum(lengths[i] for i in combo)
+            if total <= budget and (count is None or r <= count):
+                best = max(best, 2 * sum(values[i] * lengths[i] for i in combo) / (total + budget))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_knapsack_selection_is_optimal_within_both_budgets(seed):
+    rng = random.Random(seed)
+    n = rng.randint(2, 9)
+    cands = [Candidate(chr(0x4E00 + p) * rng.randint(8, 60), p, 0, 0) for p in range(n)]
+    scores = np.array([rng.random() for _ in range(n)])
+    budget = rng.randint(20, 150)
+    count = rng.choice([None, 1, 2, 3])
+    picked = select(cands, scores, np.eye(n), max_sentences=count, max_chars=budget)
+    lengths = [len(c.text) for c in cands]
+    assert sum(lengths[i] for i in picked) <= budget
+    assert count is None or len(picked) <= count
+    if sum(lengths) <= budget and (count is None or n <= count):
+        assert picked == list(range(n))
+        return
+    got = 2 * sum(scores[i] * lengths[i] for i in picked) / (sum(lengths[i] for i in picked) + budget)
+    assert got == pytest.approx(_brute_force_best(lengths, scores, budget, count))
+
+
+def test_shipped_model_matches_a_tree_by_tree_walk():
+    from matome.data import load_json
+
+    data = load_json(MODEL_FILE)
+    model = default_model()
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(50, len(FEATURES))) * 2 + 0.5
+
+    def walk(tree, row):
+        node = 0
+        while tree["feature"][node] >= 0:
+            f = tree["feature"][node]
+            node = tree["left"][node] if row[f] <= tree["threshold"][node] else tree["right"][node]
+        return tree["value"][node]
+
+    expected = [data["init"] + data["rate"] * sum(walk(t, row) for t in data["trees"]) for row in x]
+    assert np.allclose(model.predict(x), expected, rtol=0, atol=1e-9)
+    assert len(data["trees"]) > 10 and tuple(data["features"]) == FEATURES
+
+
+def test_model_with_other_features_is_refused():
+    with pytest.raises(ValueError):
+        model_from_dict({"kind": "trees", "features": ["position"], "init": 0, "rate": 1, "trees": []})
+
+
+def test_compressed_sentence_spans_survive_the_digest_json():
+    from matome.analyze.digest import digest_from_dict, digest_to_dict
+    from matome.model import Digest
+
+    para = "警察によると、男性は渡辺さん（64）で、友人とホテルに宿泊していたという。"
+    sents = summarize([para], max_chars=100, max_sentences=None)
+    assert len(sents) == 1 and len(sents[0].pieces) > 1
+    d = Digest("test", (), sents, (), "", ())
+    back = digest_from_dict(json.loads(json.dumps(digest_to_dict(d), ensure_ascii=False)))
+    assert back.summary == sents
+    plain = Digest("test", (), (SummarySentence("男性は無事だった。", 0, 0, 3),), (), "", ())
+    assert "spans" not in digest_to_dict(plain)["summary"][0]
+    assert digest_from_dict(digest_to_dict(plain)).summary == plain.summary

@@ -311,12 +311,23 @@ def paginate(comments: list[Comment] | tuple[Comment, ...]) -> tuple[Comment, ..
 
 @dataclass(frozen=True)
 class SummarySentence:
-    """A sentence of the article summary: an exact substring of one body paragraph."""
+    """A sentence of the article summary, taken verbatim from one body paragraph.
+
+    Without ``spans`` the text is one exact substring starting at ``start``. A compressed
+    sentence (a parenthetical or a leading attribution left out) has ``spans``: the
+    ``(start, end)`` offsets in the paragraph of its pieces, in order, each an exact
+    substring, whose concatenation is ``text``; ``start`` is then the first piece's start."""
 
     text: str
     paragraph: int  # index into the article's paragraphs (ArticleBody.paragraphs)
     sentence: int  # index of the sentence within that paragraph
-    start: int  # character offset of ``text`` within that paragraph
+    start: int  # character offset of ``text`` (its first piece) within that paragraph
+    spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def pieces(self) -> tuple[tuple[int, int], ...]:
+        """The source spans of the text: ``spans``, or the one span of an uncompressed text."""
+        return self.spans or ((self.start, self.start + len(self.text)),)
 
 
 @dataclass(frozen=True)

@@ -304,7 +304,9 @@ def digest_to_dict(d: Digest) -> dict[str, Any]:
         "engine": d.engine,
         "settings": [[k, val] for k, val in d.settings],
         "summary": [
-            {"text": s.text, "paragraph": s.paragraph, "sentence": s.sentence, "start": s.start} for s in d.summary
+            {"text": s.text, "paragraph": s.paragraph, "sentence": s.sentence, "start": s.start}
+            | ({"spans": [list(x) for x in s.spans]} if s.spans else {})
+            for s in d.summary
         ],
         "discussion_paragraphs": list(d.discussion_paragraphs),
         "matome_headline": d.matome_headline,
@@ -381,7 +383,13 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
         settings = tuple((str(k), str(val)) for k, val in data.get("settings", []))
         where = "summary"
         summary = tuple(
-            SummarySentence(str(s["text"]), int(s["paragraph"]), int(s["sentence"]), int(s["start"]))
+            SummarySentence(
+                str(s["text"]),
+                int(s["paragraph"]),
+                int(s["sentence"]),
+                int(s["start"]),
+                tuple((int(a), int(b)) for a, b in s.get("spans", ())),
+            )
             for s in data.get("summary", [])
         )
         where = "groups"

@@ -1,25 +1,34 @@
 """Extractive summary (要約) of a Japanese news article.
 
-Pipeline (all pure functions; no files, network or database):
+Pipeline (all pure functions; no files, network or database, except reading the shipped
+model's JSON table once per process):
 
 1. ``candidates``: each paragraph is split into sentences (long quotes split inside, see
    ``matome.ja.sentences``); a sentence is further cut where two Japanese runs are separated
    only by white space (captions and headings glued to the next sentence, as in texts that
    lost their line breaks). Optional trimming removes a leading source tag (``【AFP＝時事】``,
-   ``（台北 22日 中央社）``) and a leading connective (``また、``); it only removes
-   material, so every candidate stays an exact substring of its paragraph.
+   ``（台北 22日 中央社）``) and a leading connective (``また、``, ``つまり、``).
 2. Boilerplate, bylines, captions, links and headings are marked ineligible and never
-   chosen (``(『ABEMA Prime』より)``, ``…編集部``, 関連記事, 【写真】, ``画像は…``, short lines
-   without a sentence end).
-3. ``score``: TF-IDF vectors of Sudachi content words (IDF over the article's sentences),
-   LexRank (PageRank over the cosine graph), similarity to the article centroid and to the
-   title, a position prior (news puts the point first) and a length prior.
-4. ``select``: MMR (score minus similarity to what is already chosen) under the budget in
-   sentences and characters; the result is put back in source order.
+   chosen (``(『ABEMA Prime』より)``, ``…編集部``, 関連記事, 【写真】, ``画像は…``, photo
+   captions such as ``記者会見する岸田首相（2月13日、首相官邸）``, short lines that do not
+   end like prose).
+3. Compression (``compress``): an eligible sentence leaves out parentheticals (readings,
+   ages, original spellings: ``渡辺さん（64）で`` → ``渡辺さんで``) and a leading
+   attribution (``警察によると、``). Only material is removed: a candidate's text is the
+   concatenation of exact substrings of its paragraph, recorded in ``spans``.
+4. ``score``: the learned scorer (``summary_features`` + ``summary_model``, trained on
+   livedoor dev by ``bench/train_summarizer.py``) estimates for each sentence the share of
+   its character bigrams that a reader's summary keeps, from position, length, TF-IDF
+   centroid and LexRank similarity, quotation, number, proper-noun (Sudachi POS) and
+   sentence-ending cues.
+5. ``select``: a small knapsack maximising the estimated F1 against a summary of the
+   budget's length within the budgets in characters and sentences (copies of a better
+   sentence left out; MMR when there is no character budget); source order.
 
 ``SummarySentence.paragraph`` indexes the paragraphs given (for an entry,
-``ArticleBody.paragraphs``), ``sentence`` the candidate within its paragraph and ``start``
-the character offset of the text in that paragraph.
+``ArticleBody.paragraphs``), ``sentence`` the candidate within its paragraph, ``start`` the
+character offset of the text in that paragraph and ``spans`` the pieces of a compressed
+sentence.
 """
 
 from __future__ import annotations
@@ -27,10 +36,14 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from matome.analyze.summary_features import FEATURES, Cues
+from matome.analyze.summary_features import matrix as feature_matrix
+from matome.analyze.summary_features import row as feature_row
+from matome.analyze.summary_model import ScorerModel, default_model
 from matome.ja.sentences import split_sentences
 from matome.ja.tokens import is_content, tokenize
 from matome.model import Entry, SummarySentence
@@ -46,24 +59,9 @@ DUPLICATE = 0.85
 MAX_CANDIDATES = 1500
 
 
-@dataclass(frozen=True)
-class Weights:
-    """Score mix; tuned on livedoor dev (see bench/summarize.py and docs/summarize.md)."""
-
-    lexrank: float = 0.6
-    centroid: float = 0.8
-    title: float = 0.5
-    position: float = 1.0
-    position_decay: float = 0.35  # prior = 1 / (1 + decay * rank among eligible)
-    no_terminal: float = 0.55  # factor for candidates that do not end a sentence
-    inner_quote: float = 0.8  # factor for later pieces of a split quote
-    short: int = 18  # below this many characters the length prior falls off
-    long: int = 120  # above this the length prior falls off
-    mmr_lambda: float = 0.7
-    damping: float = 0.85
-
-
-DEFAULT_WEIGHTS = Weights()
+#: MMR trade-off between a candidate's score (scaled to [0, 1]) and its similarity to the
+#: sentences already chosen.
+MMR_LAMBDA = 0.7
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,10 @@ class Candidate:
     eligible: bool = True
     terminal: bool = True  # ends with a sentence-ending mark
     inner: bool = False  # a later piece of a long quote that was split (speaker not in it)
+    para_start: bool = False  # begins its paragraph (or follows a white-space paragraph mark)
+    spans: tuple[tuple[int, int], ...] = ()  # pieces in the paragraph when compressed
     words: tuple[str, ...] = field(default=(), compare=False)
+    cues: Cues = field(default=Cues(), compare=False)
 
 
 # --- candidates ----------------------------------------------------------------------
@@ -100,7 +101,10 @@ _LEAD_TAG_RE = re.compile(
 _CONNECTIVE_RE = re.compile(
     r"^(?:また|さらに|更に|一方|一方で|しかし|しかしながら|ただ|ただし|なお|そして|だが|でも|"
     r"そのうえ|その上|加えて|このため|そのため|これにより|これに対し|これに対して|実は|ちなみに|"
-    r"その後|そこで|もっとも|とはいえ|それでも|同時に|他方|さて|ところで)[、，,]\s*"
+    r"その後|そこで|もっとも|とはいえ|それでも|同時に|他方|さて|ところで|つまり|実際|実際に|"
+    r"ところが|もちろん|例えば|たとえば|その結果|結果|だから|だからこそ|しかも|すると|結局|"
+    r"その一方|その一方で|そんな中|そんななか|こうした中|こうしたなか|特に|そもそも|それで|確かに|"
+    r"したがって|さらには|ですから|そのうえで|その上で|それに|続けて|事実|その際)[、，,]\s*"
 )
 
 _BOILERPLATE_RE = re.compile(
@@ -116,6 +120,50 @@ _BOILERPLATE_RE = re.compile(
     r"|^[（(][^（）()]*[）)]$"  # a whole sentence in parentheses: a note or a credit
     r")"
 )
+
+
+# a photo caption or a heading: no sentence end anywhere, ends with a parenthesis
+# (「記者会見する岸田首相（2月13日、首相官邸）」)
+_CAPTION_RE = re.compile(r"^[^。！？!?]*[^（(\s][（(][^（）()]*[）)]$")
+
+# compression: a parenthetical (readings, ages, original spellings, notes) and a leading
+# attribution (「警察によると、」); both leave a grammatical sentence
+_PAREN_RE = re.compile(r"[（(][^（）()「」『』。]{1,40}[）)]")
+_ATTRIBUTION_RE = re.compile(r"^[^、。「」『』（）()]{1,30}(?:によると|によれば)、")
+
+#: A compressed sentence keeps at least this many characters.
+MIN_COMPRESSED = 12
+
+
+def compress(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of ``text`` to keep: leaves out parentheticals and a leading attribution.
+
+    Returns ``((0, len(text)),)`` when nothing is left out. Only material is removed, so
+    the kept pieces are exact substrings of ``text`` in order."""
+    drops: list[tuple[int, int]] = []
+    m = _ATTRIBUTION_RE.match(text)
+    if m:
+        drops.append((0, m.end()))
+    for m in _PAREN_RE.finditer(text):
+        if drops and m.start() < drops[-1][1]:
+            continue
+        if m.end() == len(text):
+            continue  # a closing parenthesis ends the text: part of its form
+        drops.append((m.start(), m.end()))
+    if not drops:
+        return ((0, len(text)),)
+    keep: list[tuple[int, int]] = []
+    pos = 0
+    for a, b in drops:
+        if a > pos:
+            keep.append((pos, a))
+        pos = b
+    if pos < len(text):
+        keep.append((pos, len(text)))
+    kept = sum(b - a for a, b in keep)
+    if kept < MIN_COMPRESSED or kept == len(text):
+        return ((0, len(text)),)
+    return tuple(keep)
 
 
 def _soft_parts(text: str) -> list[tuple[int, int]]:
@@ -171,17 +219,30 @@ def _is_boilerplate(text: str) -> bool:
 
 
 def candidates(
-    paragraphs: list[str] | tuple[str, ...], *, trim: bool = True, headings: bool = True
+    paragraphs: list[str] | tuple[str, ...],
+    *,
+    trim: bool = True,
+    headings: bool = True,
+    shorten: bool = True,
 ) -> list[Candidate]:
     """The candidate sentences of ``paragraphs`` (see the module documentation).
 
-    With ``headings`` a paragraph that is one short line without a sentence end is a
-    heading and not eligible (for plain text; an entry's headings are not paragraphs)."""
+    With ``headings`` a paragraph of at most 40 characters that neither ends with 。 nor
+    is one quote (「…」) is a heading and not eligible (for plain text; an entry's headings are
+    not paragraphs).
+    With ``shorten`` an eligible candidate is compressed (:func:`compress`): its ``text``
+    is then the concatenation of the paragraph spans in ``spans``."""
     out: list[Candidate] = []
     for p, para in enumerate(paragraphs):
         if not para or not para.strip():
             continue
         sents = split_sentences(para, split_quotes=True)
+        # a short line that does not end like prose (。, or a line that is one quote) is a
+        # heading, even when made of questions (「日本は“AI覇権”握れる?進むべき道は?」)
+        line = para.strip()
+        heading = len(line) <= 40 and not (
+            line.endswith(("。", "．")) or (line.startswith(("「", "『")) and line.endswith(("」", "』")))
+        )
         whole_starts = {w.start for w in split_sentences(para)}
         k = 0
         for s in sents:
@@ -192,16 +253,29 @@ def candidates(
                 if not stripped:
                     continue
                 offset = s.start + a + (len(raw) - len(raw.lstrip()))
+                para_start = offset == 0 or para[offset - 1].isspace()
                 text = stripped
                 if trim:
                     cut = _trim(text)
                     text, offset = text[cut:], offset + cut
                 terminal = text[-1] in _TERMINAL
                 eligible = not _is_boilerplate(text) and len(text) >= 8
-                if headings and eligible and not terminal:
-                    if len(sents) == 1 and len(para.strip()) <= 40 and a == 0:
-                        eligible = False  # a heading line
-                out.append(Candidate(text, p, k, offset, eligible, terminal, inner and a == 0))
+                if eligible and _CAPTION_RE.match(text):
+                    eligible = False  # a caption: 「記者会見する岸田首相（2月13日、首相官邸）」
+                if headings and eligible and heading:
+                    eligible = False  # a heading line
+                spans: tuple[tuple[int, int], ...] = ()
+                if shorten and eligible:
+                    keep = compress(text)
+                    if len(keep) > 1 or keep[0] != (0, len(text)):
+                        text = "".join(text[x:y] for x, y in keep)
+                        spans = tuple((offset + x, offset + y) for x, y in keep)
+                        offset = spans[0][0]
+                out.append(
+                    Candidate(
+                        text, p, k, offset, eligible, terminal, inner and a == 0, para_start, spans
+                    )
+                )
                 k += 1
     return out
 
@@ -226,20 +300,34 @@ def _attach_words(paragraphs, cands: list[Candidate]) -> list[Candidate]:
     starts = [t.start for t in tokens]
     out = []
     for c in cands:
-        g0 = base[c.paragraph] + c.start
-        g1 = g0 + len(c.text)
-        i = bisect_left(starts, g0)
-        j = bisect_left(starts, g1, lo=i)
-        words = tuple(t.normalized for t in tokens[i:j] if is_content(t))
-        out.append(
-            Candidate(
-                c.text, c.paragraph, c.sentence, c.start, c.eligible, c.terminal, c.inner, words
-            )
-        )
+        toks = []
+        for a, b in c.spans or ((c.start, c.start + len(c.text)),):
+            i = bisect_left(starts, base[c.paragraph] + a)
+            j = bisect_left(starts, base[c.paragraph] + b, lo=i)
+            toks += tokens[i:j]
+        words = tuple(t.normalized for t in toks if is_content(t))
+        out.append(replace(c, words=words, cues=_cues(toks, len(words))))
     return out
 
 
-def _tfidf(docs: list[tuple[str, ...]], extra: list[tuple[str, ...]] = ()):
+def _cues(tokens: list[Token], content: int) -> Cues:
+    person = place = proper = numeral = 0
+    for t in tokens:
+        if t.pos[0] != "名詞":
+            continue
+        if t.pos[1] == "固有名詞":
+            if t.pos[2] == "人名":
+                person += 1
+            elif t.pos[2] == "地名":
+                place += 1
+            else:
+                proper += 1
+        elif t.pos[1] == "数詞":
+            numeral += 1
+    return Cues(len(tokens), content, person, place, proper, numeral)
+
+
+def _tfidf(docs: list[tuple[str, ...]]):
     """L2-normalised TF-IDF rows (log-scaled tf, smoothed idf over ``docs``)."""
     vocab: dict[str, int] = {}
     for d in docs:
@@ -249,7 +337,7 @@ def _tfidf(docs: list[tuple[str, ...]], extra: list[tuple[str, ...]] = ()):
     n = len(docs)
     df = np.zeros(len(vocab), dtype=np.float32)
     rows = []
-    for d in list(docs) + list(extra):
+    for d in docs:
         counts: dict[int, int] = {}
         for w in d:
             j = vocab.get(w)
@@ -291,58 +379,47 @@ def lexrank(sim: np.ndarray, damping: float = 0.85, iterations: int = 50) -> np.
     return r
 
 
-def _length_prior(n: int, w: Weights) -> float:
-    if n < w.short:
-        return max(0.1, n / w.short) ** 2
-    if n > w.long:
-        return max(0.3, w.long / n)
-    return 1.0
-
-
 def score(
-    cands: list[Candidate], *, title: str | None = None, weights: Weights = DEFAULT_WEIGHTS
+    cands: list[Candidate], *, title: str | None = None, model: ScorerModel | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Scores of the candidates (ineligible ones get -inf) and their cosine matrix."""
+    """Scores of the candidates (ineligible ones get -inf) and their cosine matrix.
+
+    The score is the learned scorer's estimate of how much of the sentence a reader's
+    summary would keep (see ``summary_features`` and ``bench/train_summarizer.py``).
+    ``title`` is accepted for compatibility; the shipped model does not use it (its training
+    articles have no headline)."""
+    x, sim, idx, feats = features(cands)
+    s = np.full(len(cands), -np.inf)
+    if len(idx):
+        s[idx] = (model or default_model()).predict(feats)
+    return s, sim
+
+
+def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """TF-IDF rows, cosine matrix, indices of the eligible candidates and their features."""
     n = len(cands)
     if n == 0:
-        return np.zeros(0), np.zeros((0, 0))
-    title_words: list[tuple[str, ...]] = []
-    if title:
-        title_words = [tuple(t.normalized for t in tokenize(title) if is_content(t))]
-    mat = _tfidf([c.words for c in cands], title_words)
-    x = mat[:n]
+        return np.zeros((0, 1)), np.zeros((0, 0)), np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES)))
+    x = _tfidf([c.words for c in cands])
     sim = x @ x.T
-    elig = np.array([c.eligible for c in cands])
-    idx = np.flatnonzero(elig)
-    s = np.full(n, -np.inf)
+    idx = np.flatnonzero(np.array([c.eligible for c in cands]))
     if len(idx) == 0:
-        return s, sim
+        return x, sim, idx, np.zeros((0, len(FEATURES)))
     sub = sim[np.ix_(idx, idx)]
-    lr = lexrank(sub, weights.damping)
-    lr = lr / lr.max() if lr.max() > 0 else lr
-    centroid = x[idx].sum(axis=0)
-    cn = np.linalg.norm(centroid)
-    cen = (x[idx] @ centroid) / cn if cn > 0 else np.zeros(len(idx))
-    tsim = (x[idx] @ mat[n]) if title_words else np.zeros(len(idx))
-    rank = np.arange(len(idx))
-    pos = 1.0 / (1.0 + weights.position_decay * rank)
-    base = (
-        weights.lexrank * lr
-        + weights.centroid * cen
-        + weights.title * tsim
-        + weights.position * pos
-    )
-    for k, i in enumerate(idx):
-        c = cands[i]
-        f = _length_prior(len(c.text), weights)
-        if not c.terminal:
-            f *= weights.no_terminal
-        if c.inner:
-            f *= weights.inner_quote
-        if not c.words:
-            f *= 0.3
-        s[i] = base[k] * f
-    return s, sim
+    lr = lexrank(sub)
+    rows = [
+        feature_row(
+            cands[i].text,
+            k,
+            len(idx),
+            para_start=cands[i].para_start,
+            terminal=cands[i].terminal,
+            inner=cands[i].inner,
+            cues=cands[i].cues,
+        )
+        for k, i in enumerate(idx)
+    ]
+    return x, sim, idx, feature_matrix(rows, x[idx], lr, [cands[i].words for i in idx], sub)
 
 
 def select(
@@ -352,30 +429,104 @@ def select(
     *,
     max_sentences: int | None = MAX_SENTENCES,
     max_chars: int | None = MAX_CHARS,
-    mmr_lambda: float = DEFAULT_WEIGHTS.mmr_lambda,
+    mmr_lambda: float = MMR_LAMBDA,
 ) -> list[int]:
-    """Indices chosen by MMR under the budget, in source order. Ties go to the earlier one."""
+    """Indices of the chosen candidates in source order (see the module documentation).
+
+    With a character budget the choice is a small knapsack: the scores estimate the share
+    of each sentence a reader's summary keeps, so ``score * length`` is its expected overlap
+    with a summary of the budget's length, and the set maximising the estimated F1
+    ``2 * overlap / (length + budget)`` within both budgets is taken. Without one (or with a
+    budget too large for the table) sentences are taken by MMR. Copies (the same text or
+    cosine >= ``DUPLICATE`` with a better one) are left out first. Deterministic."""
+    pool = _distinct(cands, scores, sim)
+    if not pool:
+        return []
+    total = sum(len(cands[i].text) for i in pool)
+    if (max_chars is None or total <= max_chars) and (
+        max_sentences is None or len(pool) <= max_sentences
+    ):
+        return sorted(pool)
+    if max_chars is not None and max_chars <= KNAPSACK_CHARS:
+        return _knapsack(cands, scores, pool, max_chars, max_sentences)
+    return _mmr(cands, scores, sim, pool, max_sentences, max_chars, mmr_lambda)
+
+
+#: The knapsack table is used up to this many characters of budget, over the best
+#: ``KNAPSACK_POOL`` candidates.
+KNAPSACK_CHARS = 2000
+KNAPSACK_POOL = 40
+
+
+def _distinct(cands, scores, sim) -> list[int]:
+    """Eligible candidates by score (ties: earlier), without copies of better ones."""
+    order = sorted(
+        (i for i in range(len(cands)) if np.isfinite(scores[i])), key=lambda i: (-scores[i], i)
+    )
+    kept: list[int] = []
+    texts: set[str] = set()
+    for i in order:
+        if cands[i].text in texts:
+            continue
+        if kept and sim is not None and float(sim[i, kept].max()) >= DUPLICATE:
+            continue
+        kept.append(i)
+        texts.add(cands[i].text)
+    return kept
+
+
+def _knapsack(cands, scores, pool, budget: int, max_sentences: int | None) -> list[int]:
+    items = [i for i in pool[:KNAPSACK_POOL] if len(cands[i].text) <= budget]
+    if not items:
+        return []
+    items.sort()
+    k = len(items) if max_sentences is None else min(max_sentences, len(items))
+    if k == 0:
+        return []
+    value = np.full((k + 1, budget + 1), -np.inf)
+    value[0, 0] = 0.0
+    take = np.zeros((len(items), k + 1, budget + 1), dtype=bool)
+    for n, i in enumerate(items):
+        ln = len(cands[i].text)
+        gain = min(1.0, max(0.0, float(scores[i]))) * ln
+        cand = value[:-1, : budget + 1 - ln] + gain
+        better = cand > value[1:, ln:]
+        value[1:, ln:] = np.where(better, cand, value[1:, ln:])
+        take[n, 1:, ln:] = better
+    lengths = np.arange(budget + 1)
+    est = np.where(np.isfinite(value), 2 * value / (lengths + budget), -np.inf)
+    est[0, 0] = -np.inf
+    c, t = np.unravel_index(int(np.argmax(est)), est.shape)
+    if not np.isfinite(est[c, t]):
+        return []
+    chosen = []
+    for n in range(len(items) - 1, -1, -1):
+        if c > 0 and take[n, c, t]:
+            chosen.append(items[n])
+            t -= len(cands[items[n]].text)
+            c -= 1
+    return sorted(chosen)
+
+
+def _mmr(cands, scores, sim, pool, max_sentences, max_chars, mmr_lambda) -> list[int]:
     chosen: list[int] = []
     used = 0
-    avail = [i for i in range(len(cands)) if np.isfinite(scores[i])]
-    top = max((float(scores[i]) for i in avail), default=0.0)
-    norm = top if top > 0 else 1.0  # scores scaled to at most 1 for the MMR trade-off
-    texts: set[str] = set()
+    avail = sorted(pool)
+    top = max(float(scores[i]) for i in avail)
+    low = min(float(scores[i]) for i in avail)
+    span = top - low if top > low else 1.0  # scores scaled to [0, 1] for the trade-off
     while avail and (max_sentences is None or len(chosen) < max_sentences):
         best, best_val = -1, -np.inf
         for i in avail:
             if max_chars is not None and used + len(cands[i].text) > max_chars:
                 continue
             red = float(sim[i, chosen].max()) if (chosen and sim is not None) else 0.0
-            if red >= DUPLICATE or cands[i].text in texts:
-                continue  # a near-copy of a chosen sentence
-            val = mmr_lambda * scores[i] / norm - (1 - mmr_lambda) * red
+            val = mmr_lambda * (scores[i] - low) / span - (1 - mmr_lambda) * red
             if val > best_val:
                 best, best_val = i, val
         if best < 0:
             break
         chosen.append(best)
-        texts.add(cands[best].text)
         used += len(cands[best].text)
         avail.remove(best)
     return sorted(chosen)
@@ -392,17 +543,41 @@ def summarize(
     title: str | None = None,
     trim: bool = True,
     headings: bool = True,
-    weights: Weights = DEFAULT_WEIGHTS,
+    shorten: bool = True,
+    model: ScorerModel | None = None,
+    mmr_lambda: float = MMR_LAMBDA,
 ) -> tuple[SummarySentence, ...]:
     """The summary of an article given as paragraphs, in source order, within the budget.
 
     ``max_sentences`` / ``max_chars`` may be None for no limit on that side (at least one
-    must be set). Returns ``()`` for an article without an eligible sentence."""
+    must be set). Returns ``()`` for an article without an eligible sentence. ``model``
+    replaces the shipped scorer (the benchmark passes models trained on other folds)."""
     if max_sentences is None and max_chars is None:
         raise ValueError("a summary needs a budget: max_sentences or max_chars")
     if (max_sentences is not None and max_sentences < 0) or (max_chars is not None and max_chars < 0):
         raise ValueError("the summary budget cannot be negative")
-    cands = candidates(paragraphs, trim=trim, headings=headings)
+    cands = prepare(paragraphs, trim=trim, headings=headings, shorten=shorten)
+    scores, sim = score(cands, title=title, model=model)
+    picked = select(
+        cands, scores, sim, max_sentences=max_sentences, max_chars=max_chars, mmr_lambda=mmr_lambda
+    )
+    return tuple(
+        SummarySentence(
+            cands[i].text, cands[i].paragraph, cands[i].sentence, cands[i].start, cands[i].spans
+        )
+        for i in picked
+    )
+
+
+def prepare(
+    paragraphs: list[str] | tuple[str, ...],
+    *,
+    trim: bool = True,
+    headings: bool = True,
+    shorten: bool = True,
+) -> list[Candidate]:
+    """The candidates with their words and cues, at most ``MAX_CANDIDATES`` eligible ones."""
+    cands = candidates(paragraphs, trim=trim, headings=headings, shorten=shorten)
     eligible_seen = 0
     limited: list[Candidate] = []
     for c in cands:
@@ -411,20 +586,7 @@ def summarize(
             if eligible_seen > MAX_CANDIDATES:
                 break
         limited.append(c)
-    cands = _attach_words(paragraphs, limited)
-    scores, sim = score(cands, title=title, weights=weights)
-    picked = select(
-        cands,
-        scores,
-        sim,
-        max_sentences=max_sentences,
-        max_chars=max_chars,
-        mmr_lambda=weights.mmr_lambda,
-    )
-    return tuple(
-        SummarySentence(cands[i].text, cands[i].paragraph, cands[i].sentence, cands[i].start)
-        for i in picked
-    )
+    return _attach_words(paragraphs, limited)
 
 
 def text_paragraphs(text: str) -> tuple[str, ...]:
@@ -440,8 +602,9 @@ def summarize_text(text: str, **kwargs) -> tuple[SummarySentence, ...]:
 def summarize_entry(entry: Entry, **kwargs) -> tuple[SummarySentence, ...]:
     """Summary of an archive entry's body; ``paragraph`` indexes ``ArticleBody.paragraphs``.
 
-    The body's headings and byline are not paragraphs, so they are never chosen; the title
-    (the headline) is used as a hint unless ``title`` is given."""
+    The body's headings and byline are not paragraphs, so they are never chosen. The
+    headline is passed on as ``title``, which the shipped model does not use (its training
+    articles have no headline)."""
     kwargs.setdefault("title", entry.headline.title)
     kwargs.setdefault("headings", False)
     return summarize(entry.body.paragraphs, **kwargs)

@@ -45,7 +45,7 @@ from matome.analyze.summary_features import matrix as feature_matrix
 from matome.analyze.summary_features import row as feature_row
 from matome.analyze.summary_model import ScorerModel, default_model
 from matome.ja.sentences import split_sentences
-from matome.ja.tokens import is_content, tokenize
+from matome.ja.tokens import Token, is_content, tokenize
 from matome.model import Entry, SummarySentence
 
 #: Default budget, close to the seed's (要約): five short sentences, about 250 characters.

@@ -32,7 +32,7 @@ from matome.analyze.labels import OTHER_LABEL, LabelInputs, key_phrases, phrases
 from matome.analyze.layout import LAYOUTS, layout
 from matome.analyze.near_duplicates import has_content, near_duplicates
 from matome.analyze.partition import METHODS, n_groups, order_ids, partition, residual
-from matome.analyze.representatives import representatives, wilson
+from matome.analyze.representatives import representatives, rival_cosines, wilson
 from matome.ja.normalize import normalize
 from matome.ja.tokens import content_words_of, tokenize
 
@@ -155,7 +155,8 @@ def _cluster(texts, up, down, method, seed, vectors, vector_method, layout_name)
         if d is not None:
             copies[d].append(j)
     analysed = [texts[i][:MAX_COMMENT_CHARS] for i in uniq]
-    tokens = [tokenize(normalize(t)) for t in analysed]
+    normalized = [normalize(t) for t in analysed]
+    tokens = [tokenize(t) for t in normalized]
     words = [content_words_of(t) for t in tokens]
     table_rows = wordvec.embed_words(words)
     if vectors is not None:
@@ -235,17 +236,20 @@ def _cluster(texts, up, down, method, seed, vectors, vector_method, layout_name)
         words=[words[k] for k in grp],
         support=wilson(g_up, g_down),
         weights=weights,
+        # a comment's tokens carry offsets into its normalized text: reusable for its clauses
+        # when normalization kept every character in place (same length), else re-tokenized
+        tokens=[tokens[k] if len(normalized[k]) == len(analysed[k]) else None for k in grp],
     )
     labels = statement_labels(levels, inputs, wordvec.embed_words, keys)
 
     groups: list[OpinionGroup] = []
     for level, members in enumerate(levels):
         ids = sorted(members)
-        cents = {g: _centre(xg[members[g]]) for g in ids}
-        for g in ids:
+        cents = np.vstack([_centre(xg[members[g]]) for g in ids]) if ids else np.zeros((0, dim))
+        for j, g in enumerate(ids):
             pos = members[g]
-            others = np.vstack([cents[h] for h in ids if h != g]) if len(ids) > 1 else None
-            reps = representatives(xg[pos], cents[g], others, g_up[pos], g_down[pos], [inputs.texts[p] for p in pos])
+            rival = rival_cosines(xg[pos], cents, j)
+            reps = representatives(xg[pos], cents[j], rival, g_up[pos], g_down[pos], [inputs.texts[p] for p in pos])
             groups.append(_group(g, level, parent.get(g) if level else None, pos, grp, uniq, copies,
                                  labels[g].text, keys.get(g, ()), [pos[r] for r in reps],
                                  labels[g].index, labels[g].start))

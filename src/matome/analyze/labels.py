@@ -271,7 +271,8 @@ class LabelInputs:
     """What the labeller needs, per distinct comment ``p`` (0..m-1) of the grouping:
     ``texts[p]`` its text, ``index[p]`` its index among all comments, ``vectors[p]`` its
     (word-table) vector, ``words[p]`` its content words, ``support[p]`` in [0, 1],
-    ``weights[p]`` 1 + its copies."""
+    ``weights[p]`` 1 + its copies, ``tokens[p]`` (optional) its tokens with offsets into
+    ``texts[p]``."""
 
     texts: Sequence[str]
     index: Sequence[int]
@@ -279,6 +280,7 @@ class LabelInputs:
     words: Sequence[Sequence[str]]
     support: np.ndarray
     weights: Sequence[int]
+    tokens: Sequence[list[Token] | None] | None = None
 
 
 def _norm_rows(x: np.ndarray) -> np.ndarray:
@@ -309,9 +311,8 @@ def statement_labels(
         cents = {g: _norm_rows(inp.vectors[members[g]].mean(axis=0)) for g in gids}
         cent_mat = np.vstack([cents[g] for g in gids])
         word_sc = ctfidf(members, word_df, inp.weights)
-        for g in gids:
-            others = [k for k, h in enumerate(gids) if h != g]
-            label = _best_clause(members[g], cents[g], cent_mat[others] if others else None,
+        for j, g in enumerate(gids):
+            label = _best_clause(members[g], cents[g], cent_mat, j,
                                  word_sc[g], inp, embed_words, used_norm, limit, tokens)
             if label is None:
                 label = _fallback(members[g], keys[g], inp, used_norm)
@@ -329,7 +330,7 @@ def _collides(text: str, used: set[str]) -> bool:
     return any(k == u or k in u or u in k for u in used)
 
 
-def _best_clause(pos, centre, other_cents, word_sc, inp: LabelInputs, embed_words, used, limit: int,
+def _best_clause(pos, centre, cent_mat, col: int, word_sc, inp: LabelInputs, embed_words, used, limit: int,
                  tokens: dict[int, list[Token]]) -> Label | None:
     sims = inp.vectors[pos] @ centre
     order = sorted(range(len(pos)), key=lambda k: (-sims[k], k))[:limit]
@@ -339,7 +340,8 @@ def _best_clause(pos, centre, other_cents, word_sc, inp: LabelInputs, embed_word
         text = inp.texts[p]
         spans = clause_spans(text)
         if spans and p not in tokens:
-            tokens[p] = tokenize(text[: spans[-1][1]])
+            known = inp.tokens[p] if inp.tokens is not None else None
+            tokens[p] = known if known is not None else tokenize(text[: spans[-1][1]])
         for a, b in spans:
             clause = text[a:b]
             if is_question(text, a, b):
@@ -352,7 +354,12 @@ def _best_clause(pos, centre, other_cents, word_sc, inp: LabelInputs, embed_word
         return None
     vecs = embed_words([c[4] for c in cands])
     own = vecs @ centre
-    other = (vecs @ other_cents.T).max(axis=1) if other_cents is not None and len(other_cents) else np.zeros(len(cands))
+    if len(cent_mat) > 1:
+        sims = vecs @ cent_mat.T
+        sims[:, col] = -np.inf
+        other = sims.max(axis=1)
+    else:
+        other = np.zeros(len(cands))
     # the group's most distinctive words: a label that names them is one a reader can match
     keywords = sorted(word_sc, key=lambda w: (-word_sc[w], w))[:N_KEYWORDS]
     top_word = word_sc[keywords[0]] if keywords and word_sc[keywords[0]] > 0 else 1.0

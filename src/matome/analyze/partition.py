@@ -147,9 +147,14 @@ def communities(x: np.ndarray, k: int, resolution: float, seed: int) -> np.ndarr
         sims = x[start : start + 1024] @ x.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + start] = -np.inf
-        # the k most similar rows, ties to the lower row number (stable order)
-        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-        nbr[start : start + len(rows)] = order
+        # the k most similar rows, ties to the lower row number: a partial selection of a few
+        # more than k, then a stable sort of those
+        take = min(m - 1, k + 8)
+        part = np.argpartition(-sims, take - 1, axis=1)[:, :take]
+        part.sort(axis=1)
+        vals = np.take_along_axis(sims, part, axis=1)
+        order = np.argsort(-vals, axis=1, kind="stable")[:, :k]
+        nbr[start : start + len(rows)] = np.take_along_axis(part, order, axis=1)
     sets = [set(r.tolist()) for r in nbr]
     g = nx.Graph()
     g.add_nodes_from(range(m))

@@ -51,30 +51,40 @@ def repetitive(text: str) -> bool:
     return len(text) >= 12 and len(set(text)) / len(text) < 0.2
 
 
-def belongs(x: np.ndarray, centre: np.ndarray, others: np.ndarray | None) -> np.ndarray:
-    """For each row, whether its cosine to ``centre`` beats its cosine to every other centre."""
-    own = x @ centre
-    if others is None or len(others) == 0:
+def rival_cosines(x: np.ndarray, centres: np.ndarray, own: int) -> np.ndarray | None:
+    """Each row's best cosine to a centre other than ``centres[own]`` (None: no other)."""
+    if len(centres) < 2:
+        return None
+    sims = x @ centres.T
+    sims[:, own] = -np.inf
+    return sims.max(axis=1)
+
+
+def belongs(x: np.ndarray, centre: np.ndarray, rival: np.ndarray | None) -> np.ndarray:
+    """For each row, whether its cosine to ``centre`` beats ``rival``, its best cosine to any
+    other centre (``rival_cosines``)."""
+    if rival is None:
         return np.ones(len(x), dtype=bool)
-    return own > (x @ others.T).max(axis=1)
+    return x @ centre > rival
 
 
 def representatives(
     x: np.ndarray,
     centre: np.ndarray,
-    others: np.ndarray | None,
+    rival: np.ndarray | None,
     up: np.ndarray,
     down: np.ndarray,
     texts: list[str],
     k: int = N_REPRESENTATIVES,
 ) -> list[int]:
     """Positions (within the group) of up to ``k`` representatives, best first; only rows
-    nearer this group than any other are eligible (all rows when none is)."""
+    nearer this group than any other (``rival``: each row's best cosine to another group's
+    centre) are eligible (all rows when none is)."""
     n = len(x)
     if n == 0:
         return []
     central = x @ centre
-    ok = belongs(x, centre, others)
+    ok = belongs(x, centre, rival)
     if not ok.any():
         ok = np.ones(n, dtype=bool)
     support = wilson(up, down) * np.log1p(up)

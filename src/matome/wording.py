@@ -34,8 +34,8 @@ SUPPORT_TERM = "賛同率"
 KIND_TEXT = {
     "consensus": "多くが賛同",
     "divisive": "賛否が拮抗",
-    "vocal-minority": "コメントは多いが支持は少ない",
-    "silent-majority": "コメントは少ないが支持が厚い",
+    "vocal-minority": "コメント数の割に▲が少ない",
+    "silent-majority": "コメント数の割に▲が多い",
     "low-signal": "評価が少ない",
     "mixed": "評価はまちまち",
 }

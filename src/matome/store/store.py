@@ -319,7 +319,10 @@ class Store:
              "id": c.source_id, "posted_at": c.posted_at, "parent_id": c.parent_id}
             for c in rows
         ]
-        return entry_from_dict(d)
+        try:
+            return entry_from_dict(d)
+        except ValueError as e:  # e.g. a vote stored by an older matome beyond today's range
+            raise StoreError(f"article {article_id} in the archive cannot be read: {e}") from None
 
     def iter_entries(self) -> Iterator[tuple[int, Entry]]:
         with self.engine.connect() as conn:

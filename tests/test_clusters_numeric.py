@@ -186,3 +186,28 @@ def test_near_duplicates_same_on_dense_and_sparse_paths(monkeypatch):
     monkeypatch.setattr(vec, "DENSE_MAX_ROWS", 0)
     assert near_duplicates(texts) == dense
     assert any(d is not None for d in dense)
+
+
+def test_core_rows_are_those_whose_neighbours_share_their_community():
+    from matome.analyze.partition import core_rows
+
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    # row 2's neighbours are all in community 1; the others' mostly in their own
+    nbr = np.array([[1, 2, 3], [0, 2, 4], [3, 4, 5], [4, 5, 0], [3, 5, 1], [3, 4, 2]])
+    assert core_rows(labels, nbr, 0.5).tolist() == [True, True, False, True, True, True]
+    assert core_rows(labels, nbr, 0.0).all()
+
+
+def test_communities_are_deterministic_and_separate_planted_blocks():
+    from matome.analyze.partition import communities
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(3, 16))
+    x = np.vstack([c + 0.05 * rng.normal(size=(20, 16)) for c in centres])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    a, nbr = communities(x, 5, 1.0, seed=0)
+    b, _ = communities(x, 5, 1.0, seed=0)
+    assert a.tolist() == b.tolist() and nbr.shape == (60, 5)
+    for block in range(3):
+        assert len(set(a[20 * block : 20 * block + 20].tolist())) == 1
+    assert len(set(a.tolist())) == 3

@@ -187,7 +187,12 @@ def _cluster(texts, up, down, method, seed, vectors, vector_method, layout_name)
         leaf_of = np.full(len(grp), -1, dtype=int)
         leaf_of[rest] = leaf_r
     other = chatter.copy()
-    other[rest] = residual(xg[rest], top_r, leaf_r, [weights[p] for p in rest], shown=n_groups(len(rest))[0])
+    # rows outside their community's core come back with a negative number: その他
+    core = np.flatnonzero(top_r >= 0)
+    other[rest[top_r < 0]] = True
+    if len(core):
+        other[rest[core]] = residual(xg[rest][core], top_r[core], None if leaf_r is None else leaf_r[core],
+                                     [weights[rest[i]] for i in core], shown=n_groups(len(rest))[0])
     keep = [p for p in range(len(grp)) if not other[p]]
     top_ids, _ = order_ids(top_of[keep], None, [weights[p] for p in keep])
     other_id = len(top_ids) if other.any() else None

@@ -92,6 +92,19 @@ def test_article_page_shows_digest_numbers(base_url, wd):
     assert set(link.group(2).split()) >= {"noopener", "noreferrer"}
 
 
+def test_group_cards_say_which_comment_their_label_is_quoted_from(base_url, wd):
+    digest = wd.store.get_digest(wd.seed_id)
+    entry = wd.store.get_entry(wd.seed_id)
+    texts = {c.position: c.text for c in entry.comments}
+    page = get(f"{base_url}/articles/{wd.seed_id}").text
+    sources = re.findall(r'見出しは<a href="#c(\d+)">コメント #(\d+)</a>の一節', page)
+    quoted = [g for g in digest.groups if g.parent is None and g.label_position is not None]
+    assert quoted and len(sources) == len(quoted)
+    for g, (anchor, number) in zip(quoted, sources):
+        assert int(anchor) == g.label_position and int(number) == g.label_position + 1
+        assert g.label in texts[g.label_position]
+
+
 def test_server_side_sort_and_group_filter(base_url, wd):
     entry = wd.store.get_entry(wd.seed_id)
     digest = wd.store.get_digest(wd.seed_id)

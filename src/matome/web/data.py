@@ -239,6 +239,10 @@ def _groups(digest: Digest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "bar_down": bar_down,
                 "id": g.id,
                 "label": g.label,
+                # where the label is written (a statement one reader made); None: a fixed name
+                "label_position": g.label_position,
+                "label_number": None if g.label_position is None else g.label_position + 1,
+                "other": g.other,
                 "description": g.description,
                 "key_phrases": list(g.key_phrases),
                 "count": len(g.members),

@@ -195,6 +195,13 @@ def check_numbers(entry, digest) -> int:
         assert g.id not in shown
         return expect(m, len(g.members))
 
+    def on_least(m):
+        g = groups[int(m.group(1))]
+        rated = [x for x in groups.values() if x.parent is None and not x.other and x.up + x.down >= 20]
+        smoothed = lambda x: (x.up + 1) / (x.up + x.down + 2)  # noqa: E731
+        assert g in rated and smoothed(g) == min(smoothed(x) for x in rated)
+        return expect(m, pct(g.up / (g.up + g.down)))
+
     def on_other(m):
         other = [g for g in groups.values() if g.other and g.parent is None]
         assert len(other) == 1
@@ -255,7 +262,8 @@ def check_numbers(entry, digest) -> int:
         (rf"全体の▲の{P}を集めています", on_up_share),
         (r"(?:代表的なのは「Q#(\d+)」という声です|たとえば「Q#(\d+)」という書き込みがあります|「Q#(\d+)」という意見がその典型です)",
          on_rep),
-        (rf"少数意見として、「G#(\d+)」という声も{N}件", on_minority),
+        (rf"支持が最も少ないのは「G#(\d+)」という意見で、賛同率は{P}", on_least),
+        (rf"このほか、「G#(\d+)」という声も{N}件", on_minority),
         (rf"主な意見に入らない{N}件", on_other),
         (rf"最も支持を集めたのは(?:「Q#(\d+)」というコメント|「G#(\d+)」の代表として先に挙げたコメント|{N}番目のコメント)"
          rf"で、▲{N}・▼{N}（賛同率{P}）", on_agreed),

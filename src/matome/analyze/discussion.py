@@ -313,6 +313,8 @@ class _Writer:
         return head + body
 
     def _kind_sentence(self, g: Group) -> str:
+        if self.thread.up == 0:  # no ▲ anywhere: no share of ▲ to speak of
+            return ""
         if g.kind == "vocal-minority":
             return f"コメント数の割に、全体の▲に占める割合は{pct(g.up_share)}にとどまります。"
         if g.kind == "silent-majority":
@@ -335,11 +337,15 @@ class _Writer:
                 parts.append(f"{'一方、' if common else ''}{_theme_list(split)}については賛否が分かれています。")
             if not common and not split:
                 parts.append("どの意見にも、はっきりした合意や賛否の対立は見られません。")
-        minority = self._minority(mains)
-        if minority is not None:
+        least = self._least_supported(mains)
+        if least is not None:
             parts.append(
-                f"少数意見として、「{clean_label(minority)}」という声も{count(len(minority.members))}件あります。"
+                f"支持が最も少ないのは「{clean_label(least)}」という意見で、賛同率は{pct(least.up / (least.up + least.down))}です。"
             )
+        else:
+            other = self._next_opinion(mains)
+            if other is not None:
+                parts.append(f"このほか、「{clean_label(other)}」という声も{count(len(other.members))}件あります。")
         if self.thread.total == 0:
             parts.append("▲・▼の評価がまだないため、特に支持されたコメントや賛否の割れたコメントは挙げられません。")
             return "".join(parts)
@@ -370,7 +376,16 @@ class _Writer:
             parts.append("ただし、どのコメントも評価の数が少なく、はっきりした傾向は読み取れません。")
         return "".join(parts)
 
-    def _minority(self, mains: list[Group]) -> Group | None:
+    def _least_supported(self, mains: list[Group]) -> Group | None:
+        """The minority view by votes: among the top-level opinions (その他 excluded) with
+        enough votes for a stance, the one with the lowest smoothed agree rate; None when
+        fewer than two have enough votes (ties: the larger, then the lower id)."""
+        rated = [g for g in self.groups if g.parent is None and not g.other and g.up + g.down >= v.STANCE_MIN_VOTES]
+        if len(rated) < 2:
+            return None
+        return min(rated, key=lambda g: (v.smoothed_agree(g.up, g.down), -len(g.members), g.id))
+
+    def _next_opinion(self, mains: list[Group]) -> Group | None:
         """The largest top-level opinion not shown as a main one (その他 excluded)."""
         shown = {g.id for g in mains}
         rest = [g for g in main_groups(self.groups, len(self.comments), limit=len(self.groups)) if g.id not in shown]

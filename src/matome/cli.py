@@ -31,6 +31,7 @@ COMMANDS = (
     "report",
     "ingest",
     "redigest",
+    "batch",
     "search",
     "export",
 )

@@ -12,7 +12,9 @@ import time
 import pytest
 
 from batch_support import build_archive, serial_digests, stored_digests
-from test_store_support import db_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from test_store_support import db_url  # the fixture: SQLite and PostgreSQL
+
+__all__ = ["db_url"]
 
 N = 16
 

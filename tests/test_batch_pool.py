@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import signal
 
-import pytest
 
 from batch_support import build_archive, computed_at, serial_digests, stored_digests
 from matome.batch import plan, run
 from matome.store import open_store
-from test_store_support import db_url  # noqa: F401  (fixture: SQLite and PostgreSQL)
+from test_store_support import db_url  # the fixture: SQLite and PostgreSQL
+
+__all__ = ["db_url"]
 
 N = 10
 

@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter, deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -87,40 +87,19 @@ def _run_pool(url: str, job: Job, workers: int, record: OnDone) -> int:
     fruitless = 0  # pools in a row that broke before digesting anything
     ctx = multiprocessing.get_context("spawn")  # no inherited database connections or threads
     while pending:
-        progressed = False
-        broken = False
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=pool_start,
                                  initargs=(url, _plain(job.settings), os.getpid())) as pool:
-            inflight: dict[Any, int] = {}
-            while (pending or inflight) and not broken:
-                while pending and len(inflight) < workers * (1 + QUEUE_PER_WORKER):
-                    aid = pending.popleft()
-                    try:
-                        inflight[pool.submit(pool_run, aid)] = aid
-                    except BrokenProcessPool:
-                        pending.appendleft(aid)
-                        broken = True
-                        break
-                if broken:
-                    break
-                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    aid = inflight.pop(fut)
-                    exc = fut.exception()
-                    if exc is None:
-                        record(fut.result())
-                        progressed = True
-                    elif isinstance(exc, BrokenProcessPool):
-                        inflight[fut] = aid  # handled with the others below
-                        broken = True
-                    else:  # an error outside redigest_one's own handling
-                        record(Outcome(aid, f"{type(exc).__name__}: {exc}", 0.0, 0))
-                        progressed = True
+            inflight: dict[Future, int] = {}
+            try:
+                broken, progressed = _drive(pool, pending, inflight, workers, record)
+            except BaseException:  # KeyboardInterrupt: drop the queue, leave without waiting
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
             if broken:
                 # every article still in flight may or may not have been stored: do it again
                 # (the write is an upsert of the same bytes), unless it keeps killing workers
                 for fut, aid in sorted(inflight.items(), key=lambda kv: -kv[1]):
-                    if fut.done() and fut.exception() is None:
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
                         record(fut.result())
                         progressed = True
                         continue
@@ -135,6 +114,37 @@ def _run_pool(url: str, job: Job, workers: int, record: OnDone) -> int:
             if fruitless >= MAX_CRASHES:
                 raise BatchError(f"the worker processes keep dying before digesting anything ({restarts} restarts)")
     return restarts
+
+
+def _drive(pool: ProcessPoolExecutor, pending: deque, inflight: dict[Future, int], workers: int,
+           record: OnDone) -> tuple[bool, bool]:
+    """Feed ``pending`` to the pool until it is done or broken: (broken, any article finished).
+    On a break, ``inflight`` holds the articles whose fate is unknown."""
+    progressed = False
+    while pending or inflight:
+        while pending and len(inflight) < workers * (1 + QUEUE_PER_WORKER):
+            aid = pending.popleft()
+            try:
+                inflight[pool.submit(pool_run, aid)] = aid
+            except BrokenProcessPool:
+                pending.appendleft(aid)
+                return True, progressed
+        finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+        broken = False
+        for fut in finished:
+            exc = fut.exception()
+            if isinstance(exc, BrokenProcessPool):
+                broken = True  # left in inflight for the caller
+                continue
+            aid = inflight.pop(fut)
+            progressed = True
+            if exc is None:
+                record(fut.result())
+            else:  # an error outside redigest_one's own handling
+                record(Outcome(aid, f"{type(exc).__name__}: {exc}", 0.0, 0))
+        if broken:
+            return True, progressed
+    return False, progressed
 
 
 def _plain(settings: Mapping[str, Any] | None) -> dict[str, Any] | None:

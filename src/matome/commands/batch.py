@@ -46,11 +46,16 @@ def register(app: typer.Typer) -> None:
         if not job.ids:
             typer.echo("nothing to digest: every digest is current")
             return
+        reporter = Reporter(job, err_console)
         try:
-            with Reporter(job, err_console) as reporter:
+            with reporter:
                 summary = run(url, job, workers=workers, ray=ray.strip() if ray else None, on_done=reporter.advance)
         except (BatchError, StoreError) as e:
             fail(str(e))
+        except KeyboardInterrupt:
+            # what was stored stays stored: the next run plans only what is missing
+            warn(f"interrupted: {reporter.done} of {len(job.ids)} digested; run the same command again to finish")
+            raise typer.Exit(130) from None
         for aid, message in summary.failures:
             warn(f"failed: article {aid}: {message}")
         rate = f"{summary.rate:.2f} articles/s, {summary.comments / summary.seconds:,.0f} comments/s" if summary.seconds else ""

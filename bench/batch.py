@@ -15,8 +15,9 @@ steady rate from the first article stored to the last. All runs must store the s
 bytes (checked: a SHA-256 over every digest). The machine is shared: the 1-minute load
 average is printed before and after each run.
 
-The per-article cost (a + b × comments, least squares over the 1-worker pool run's
-per-article times) gives the projection for 300,000 articles / 20M comments in docs/scale.md.
+"worker CPU ms/article" is the CPU time the worker processes spent per article (their own
+clock, so less disturbed by other work on the machine than the wall time). The per-article
+cost (a + b × comments, least squares over the 1-worker pool run's per-article CPU times) gives the projection for 300,000 articles / 20M comments in docs/scale.md.
 
 PostgreSQL is measured when --pg-url or MATOME_TEST_PG_URL is set (a database of its own is
 created beside the one named and dropped afterwards).
@@ -109,7 +110,7 @@ def one_run(url: str, runner: str, workers: int) -> dict:
     def seen(o) -> None:
         times.append(time.perf_counter())
         if o.ok:
-            per_article.append((job.comments[o.article_id], o.seconds))
+            per_article.append((job.comments[o.article_id], o.cpu_seconds))
 
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
@@ -127,7 +128,7 @@ def one_run(url: str, runner: str, workers: int) -> dict:
         "steady_articles_per_s": (summary.done - 1) / steady if steady > 0 else 0.0,
         "steady_comments_per_s": (summary.comments - job.comments[job.ids[0]]) / steady if steady > 0 else 0.0,
         "load_before": load_before, "load_after": load_after, "stored": stored, "digest_sha": digest_sha,
-        "per_article": per_article,
+        "per_article": per_article, "cpu_s": sum(c for _, c in per_article),
     }
 
 
@@ -174,12 +175,13 @@ def pg_database(base: str):
 
 def table(rows: list[dict]) -> list[str]:
     out = ["| backend | runner | workers | articles | comments | wall s | start-up s | articles/s (wall) | comments/s (wall) "
-           "| articles/s (steady) | comments/s (steady) | load avg before→after | digests sha256 |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+           "| articles/s (steady) | comments/s (steady) | worker CPU ms/article | load avg before→after | digests sha256 |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
         out.append(f"| {r['backend']} | {r['runner']} | {r['workers']} | {r['articles']} | {r['comments']:,} | "
                    f"{r['wall_s']:.1f} | {r['startup_s']:.1f} | {r['articles_per_s']:.2f} | {r['comments_per_s']:,.0f} | "
                    f"{r['steady_articles_per_s']:.2f} | {r['steady_comments_per_s']:,.0f} | "
+                   f"{1000 * r['cpu_s'] / max(r['articles'], 1):.0f} | "
                    f"{r['load_before']:.2f}→{r['load_after']:.2f} | {r['digest_sha']} |")
     return out
 
@@ -213,9 +215,9 @@ def main() -> int:
     eval_dir = require_eval()
     runners = [r for r in args.runners.split(",") if r]
     if "ray" in runners:
-        try:
-            import ray  # noqa: F401
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
             print("Ray: skipped (not installed: pip install 'matome[ray]')")
             runners.remove("ray")
     workers = [int(w) for w in args.workers.split(",")]
@@ -273,7 +275,7 @@ def main() -> int:
     for backend, (a, b) in fits.items():
         one = TARGET_ARTICLES * a + TARGET_COMMENTS * b
         lines += ["", f"Per-article cost ({backend}, 1-worker pool, least squares over {args.articles} articles): "
-                      f"{a * 1000:.0f} ms + {b * 1000:.2f} ms × comments; "
+                      f"{a * 1000:.0f} ms + {b * 1000:.2f} ms × comments of worker CPU; "
                       f"{TARGET_ARTICLES:,} articles / {TARGET_COMMENTS:,} comments = {one / 3600:.1f} core-hours."]
     for line in lines:
         print(line)

@@ -30,8 +30,9 @@ class Outcome:
 
     article_id: int
     error: str | None
-    seconds: float
+    seconds: float  # wall time in the worker
     pid: int
+    cpu_seconds: float = 0.0  # CPU time of the worker process for this article
 
     @property
     def ok(self) -> bool:
@@ -87,9 +88,9 @@ class Worker:
             digest_engine.compute(_warm_entry(), self.settings)
 
     def run(self, article_id: int) -> Outcome:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         error = self.store.redigest_one(article_id, settings=self.settings)
-        return Outcome(article_id, error, time.perf_counter() - t0, os.getpid())
+        return Outcome(article_id, error, time.perf_counter() - t0, os.getpid(), time.process_time() - c0)
 
     def close(self) -> None:
         self.store.close()

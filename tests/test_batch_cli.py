@@ -81,7 +81,9 @@ def test_without_ray_installed_the_ray_option_says_how_to_get_it(tmp_path):
     assert r.stderr.strip() == "matome: error: --ray needs Ray: pip install 'matome[ray]'"
 
 
-def test_a_missing_archive_directory_is_one_line(tmp_path):
-    r = matome("batch", "--db", str(tmp_path / "no" / "such" / "a.db"))
-    assert r.returncode == 2
-    assert r.stderr.count("\n") == 1 and "does not exist" in r.stderr
+def test_a_missing_archive_is_one_line_and_not_created(tmp_path):
+    for path in (tmp_path / "no" / "such" / "a.db", tmp_path / "a.db"):
+        r = matome("batch", "--db", str(path))
+        assert r.returncode == 2
+        assert r.stderr == f"matome: error: no archive at {path} (matome ingest creates one)\n"
+        assert not path.exists()

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
         db: str = typer.Option(None, "--db", help=DB_HELP),
         workers: int = typer.Option(None, "--workers", help="Worker processes or Ray actors (default: the cores here, or the cluster's CPUs)."),
         ray: str = typer.Option(None, "--ray", metavar="ADDRESS|local",
-                                help="Run on Ray: 'local' starts Ray here, else a cluster address (needs pip install 'matome[ray]')."),
+                                help="Run on Ray: 'local' starts Ray here, else a cluster address such as auto or ray://head:10001 (needs the ray extra of matome)."),
         only_stale: bool = typer.Option(False, "--only-stale", help="Only re-digest stale digests; leave articles without a digest alone."),
         limit: int = typer.Option(None, "--limit", help="At most this many articles (lowest ids first)."),
         settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         if ray is not None and not ray.strip():
             fail("--ray expects 'local' or a cluster address")
         parsed = parse_settings(settings)
+        _require_archive(db)
         store = open_for_command(db)
         try:
             if not digest_engine.available():
@@ -64,3 +65,20 @@ def register(app: typer.Typer) -> None:
                    f"failed {len(summary.failures)}{restarted}")
         if summary.failures:
             raise typer.Exit(1)
+
+
+def _require_archive(db: str | None) -> None:
+    """A batch digests an existing archive: a SQLite path that does not exist is a mistake,
+    not a new empty archive to create."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from matome.store import StoreURLError, resolve_url
+
+    try:
+        url = make_url(resolve_url(db))
+    except StoreURLError as e:
+        fail(str(e))
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        fail(f"no archive at {url.database} (matome ingest creates one)")

@@ -32,6 +32,7 @@ COMMANDS = (
     "report",
     "ingest",
     "redigest",
+    "batch",
     "search",
     "export",
 )

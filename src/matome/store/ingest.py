@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from matome.model import DB_INT_MAX, Entry
 from matome.store.keys import canonical_json, comment_keys, entry_sha1
@@ -259,6 +260,8 @@ def _executemany(conn: Connection, table: str, columns: tuple[str, ...], rows: l
 def _store_digest(conn: Connection, article_id: int, sha1: str, digest_row: tuple[str, str, str], at: str) -> None:
     engine, settings, digest = digest_row
     values = {"engine": engine, "settings": settings, "digest": digest, "entry_sha1": sha1, "computed_at": at}
-    done = conn.execute(update(digests).where(digests.c.article_id == article_id).values(**values)).rowcount
-    if not done:
-        conn.execute(insert(digests).values(article_id=article_id, **values))
+    # one statement: two writers of the same article (say a batch retrying a task a dead
+    # worker may have finished) leave one row, the last one written
+    make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = make(digests).values(article_id=article_id, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[digests.c.article_id], set_=values))

@@ -200,8 +200,10 @@ class Store:
             or row.dsha != sha1
         )
 
-    def stale_digests(self, settings: Mapping[str, Any] | None = None, *, force: bool = False) -> list[int]:
-        """Ids of articles whose digest is missing or stale (engine, settings or entry changed)."""
+    def stale_digests(self, settings: Mapping[str, Any] | None = None, *, force: bool = False,
+                      missing: bool = True) -> list[int]:
+        """Ids of articles whose digest is missing or stale (engine, settings or entry changed);
+        ``missing=False`` leaves out the articles that have no digest at all."""
         current = digest_engine.current_engine()
         q = select(articles.c.id, articles.c.entry_sha1, digests.c.engine, digests.c.settings,
                    digests.c.entry_sha1.label("dsha")).select_from(
@@ -211,7 +213,8 @@ class Store:
         with self.engine.connect() as conn:
             return [
                 r.id for r in conn.execute(q)
-                if force or r.engine is None or r.engine != current or r.settings != wanted or r.dsha != r.entry_sha1
+                if (missing or r.engine is not None) and (
+                    force or r.engine is None or r.engine != current or r.settings != wanted or r.dsha != r.entry_sha1)
             ]
 
     def redigest(
@@ -226,25 +229,37 @@ class Store:
         """Recompute stale digests (or those of ``article_ids``). Returns (done, failures)."""
         ids = list(article_ids) if article_ids is not None else self.stale_digests(settings, force=force)
         done, failures = 0, []
+        for aid in ids:
+            message = self.redigest_one(aid, settings=settings, rewrite=rewrite)
+            if message is None:
+                done += 1
+            else:
+                failures.append((aid, message))
+            if progress:
+                progress(aid, message is None)
+        return done, failures
+
+    def redigest_one(
+        self,
+        article_id: int,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        rewrite: Callable[[Entry, Digest], Digest] | None = None,
+    ) -> str | None:
+        """Recompute and store (upsert) the digest of one article: None when done, else why not.
+        The unit of work of ``redigest`` and of ``matome batch``'s workers."""
         from matome.store.ingest import _store_digest
 
-        for aid in ids:
-            entry = self.get_entry(aid)
-            ok = False
-            if entry is None:
-                failures.append((aid, "no such article"))
-            else:
-                try:
-                    row = digest_engine.compute(entry, settings, rewrite)
-                    with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-                        _store_digest(conn, aid, entry_sha1(entry), row, utc_now())
-                    done += 1
-                    ok = True
-                except Exception as e:  # one failing digest does not stop the others
-                    failures.append((aid, f"{type(e).__name__}: {e}"))
-            if progress:
-                progress(aid, ok)
-        return done, failures
+        entry = self.get_entry(article_id)
+        if entry is None:
+            return "no such article"
+        try:
+            row = digest_engine.compute(entry, settings, rewrite)
+            with self.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                _store_digest(conn, article_id, entry_sha1(entry), row, utc_now())
+        except Exception as e:  # one failing digest does not stop the others
+            return f"{type(e).__name__}: {e}"
+        return None
 
     def llm_cache(self):
         """The LLM writer's answer cache in this archive (:mod:`matome.store.llm_cache`)."""

@@ -7,6 +7,7 @@ Read-only unless a token is given, which enables ``POST /api/ingest`` for bearer
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 import anyio
@@ -133,22 +134,27 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         return page
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def article_page(article_id: int, sort: str | None = None, group: str | None = None,
-                           page: str | None = None) -> HTMLResponse:
+    async def article_page(article_id: int, request: Request, sort: str | None = None, group: str | None = None,
+                           page: str | None = None) -> Response:
         sort_key, group_id, number = normalize_sort(sort), _parse_group(group), _parse_page(page)
         if not 1 <= article_id <= DB_INT_MAX:
             return error_page(404, "記事が見つかりません", f"記事 {article_id} はアーカイブにありません。")
+        body = None
         if sort_key == "recommended" and group_id is None and number == 1:
-            cached = state.pages.get(article_id)
-            if cached is not None:
-                return html(cached)
-        # A few worker threads, not one per request: SQLite reads release the GIL, while
-        # many threads rendering at once only trade the GIL and stretch every request.
-        page = await anyio.to_thread.run_sync(build_page, article_id, sort_key, group_id, number,
-                                              limiter=state.page_threads)
-        if page is None:
+            body = state.pages.get(article_id)
+        if body is None:
+            # A few worker threads, not one per request: SQLite reads release the GIL, while
+            # many threads rendering at once only trade the GIL and stretch every request.
+            body = await anyio.to_thread.run_sync(build_page, article_id, sort_key, group_id, number,
+                                                  limiter=state.page_threads)
+        if body is None:
             return error_page(404, "記事が見つかりません", f"記事 {article_id} はアーカイブにありません。")
-        return html(page)
+        # the page's own hash: a reader who has these bytes gets a 304 without them
+        tag = page_etag(body)
+        known = etags_of(request.headers.get("if-none-match", ""))
+        if tag in known or "*" in known:
+            return Response(status_code=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
+        return HTMLResponse(body, headers={"ETag": tag, "Cache-Control": "no-cache"})
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(
@@ -229,3 +235,14 @@ def app_from_environment() -> FastAPI:
     token = os.environ.get("MATOME_WEB_TOKEN") or None
     store = open_store(os.environ.get("MATOME_DB") or None, create=False, read_only=token is None)
     return create_app(store, token=token)
+
+
+def page_etag(body: str) -> str:
+    """A strong ETag for a rendered page: the SHA-1 of its bytes (about 0.1 ms for 200 kB)."""
+    return '"' + hashlib.sha1(body.encode("utf-8")).hexdigest() + '"'
+
+
+def etags_of(header: str) -> set[str]:
+    """The entity tags an If-None-Match header lists (weak ones compared by their tag, as
+    RFC 9110 asks for GET); ``*`` matches any."""
+    return {t.strip().removeprefix("W/") for t in header.split(",") if t.strip()}

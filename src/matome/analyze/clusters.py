@@ -7,8 +7,9 @@
    keeps exact wording, the word-table part puts 子ども/育児/保育園 near each other as readers
    do. ``vector_method="e5"`` (or ``vectors=``) replaces both. Comments with no content at all
    (empty, URL-only) get label ``-1``.
-3. ``partition`` — a top level of at most 10 groups, a finer level under it from 150
-   comments on, and an explicit その他 for what fits no group.
+3. ``partition`` — a top level of at most 12 groups (graph communities from 150 comments on),
+   a finer level under it, and an explicit その他 for chatter, small groups and, in large
+   threads, comments between groups.
 4. ``labels`` — each group's label is the most central short clause its members wrote
    (verbatim, with the comment index and offset it comes from), unique in the digest; key
    phrases beside it.
@@ -191,8 +192,7 @@ def _cluster(texts, up, down, method, seed, vectors, vector_method, layout_name)
     core = np.flatnonzero(top_r >= 0)
     other[rest[top_r < 0]] = True
     if len(core):
-        other[rest[core]] = residual(xg[rest][core], top_r[core], None if leaf_r is None else leaf_r[core],
-                                     [weights[rest[i]] for i in core], shown=n_groups(len(rest))[0])
+        other[rest[core]] = residual(top_r[core], [weights[rest[i]] for i in core], shown=n_groups(len(rest))[0])
     keep = [p for p in range(len(grp)) if not other[p]]
     top_ids, _ = order_ids(top_of[keep], None, [weights[p] for p in keep])
     other_id = len(top_ids) if other.any() else None

@@ -9,14 +9,15 @@ under it, and the comments that fit no group.
 * Two levels: the rows are centred and normalized again (what all comments share says nothing
   about opinions), fine groups come from average linkage on cosine distance (up to
   ``WARD_MAX`` rows), candidate top groups are the Louvain communities of the
-  shared-nearest-neighbour graph (``communities``), and a fine group cut by a community
-  boundary is split, so every fine group has exactly one parent. Above ``WARD_MAX`` rows,
-  seeded k-means makes the fine groups and Ward over their centroids the candidates.
-* その他 (``residual``): groups too small to read as an opinion (smaller than ``MIN_TOP_SIZE``
-  and than ``MIN_TOP_SHARE`` of the comments) are set aside in one explicit group instead of
-  being forced into another. In two-level results Ward makes ``n_candidates`` groups (up to
-  three times ``k_top``) and only the ``k_top`` largest are shown; the smaller candidates are
-  the fine groups under その他. Broad groups made by merging everything into ``k_top`` were
+  shared-nearest-neighbour graph (``communities``); from ``CORE_MIN_COMMENTS`` rows on, a row
+  outside its community's core (``core_rows``) comes back with a negative number and goes to
+  その他. A fine group cut by a community or core boundary is split, so every fine group has
+  exactly one parent. Above ``WARD_MAX`` rows, seeded k-means makes the fine groups and Ward
+  over their centroids up to ``n_candidates`` candidates.
+* その他 (``residual``): candidates too small to read as an opinion (smaller than
+  ``MIN_TOP_SIZE`` and than ``MIN_TOP_SHARE`` of the comments) and those beyond the ``k_top``
+  largest are set aside in one explicit group instead of being forced into another; their
+  fine groups stay, under その他. Broad groups made by merging everything into ``k_top`` were
   not recognisable to readers on a 4,000-comment thread (bench/reading.py); tighter groups
   with an honest その他 were.
 """
@@ -140,10 +141,11 @@ def partition(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, np.nda
     return comm, fine.ravel(), "average+louvain"
 
 
-def communities(x: np.ndarray, k: int, resolution: float, seed: int) -> np.ndarray:
+def communities(x: np.ndarray, k: int, resolution: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Louvain communities of the k-nearest-neighbour graph of the rows of ``x`` (cosine),
     edges weighted by the share of neighbours two rows have in common (shared nearest
-    neighbours), numbered by size (largest first; ties by first row). Seeded: deterministic.
+    neighbours), numbered by size (largest first; ties by first row), and each row's
+    neighbours (``(m, k)``). Seeded: deterministic.
 
     A neighbourhood graph keeps what is locally alike together, as UMAP + HDBSCAN do in
     BERTopic, at a fraction of the cost; on a 4,000-comment chat thread readers could tell
@@ -257,17 +259,7 @@ def order_ids(
     return top_ids, leaf_ids
 
 
-def members_of(lab: np.ndarray, ids: dict[int, int]) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for p, c in enumerate(lab.tolist()):
-        out.setdefault(ids[c], []).append(p)
-    return out
-
-
-
-
-def residual(x: np.ndarray, top_of: np.ndarray, leaf_of: np.ndarray | None, weights: list[int],
-             shown: int | None = None) -> np.ndarray:
+def residual(top_of: np.ndarray, weights: list[int], shown: int | None = None) -> np.ndarray:
     """Which rows go to その他: the members of candidate groups too small to stand for an
     opinion, and of those beyond the ``shown`` largest. Never every row."""
     m = len(top_of)
@@ -293,7 +285,3 @@ def residual(x: np.ndarray, top_of: np.ndarray, leaf_of: np.ndarray | None, weig
         return np.zeros(m, dtype=bool)
     return out
 
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(v)
-    return v / n if n > 0 else v

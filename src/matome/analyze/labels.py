@@ -5,21 +5,26 @@ A reader told 「中国・AI」 does not learn what a group thinks; told
 of its members, verbatim, at most ``MAX_LABEL_CHARS`` characters:
 
 1. Candidates (``clause_spans``): each sentence of a member (``matome.ja.sentences``) and, for
-   a long sentence, the part after each 、 (the clause that carries the predicate), trimmed
-   only of leading chat markers (>>12, ※, 横, （無効）), leading connectives (でも、 だから
-   正直 …) and trailing punctuation or laughter (。！？…ｗ). A candidate must state
-   something: a predicate (verb, adjective, auxiliary such as べき/ない, or a nominal ending
-   in だ/です) and at least ``MIN_CONTENT_CHARS`` characters of words, balanced brackets, no
-   URL, and not be a stop phrase (横, ほんと, w, 意味, こと …).
-2. Score (``_score``): how close the clause is to its group's centre and how far from the
-   nearest other group (cosine of its word-table vector, ``matome.analyze.wordvec``), how many
-   of the group's distinctive words it contains (c-TF-IDF over members' words), a length
-   prior (``IDEAL_CHARS``) and the support of the comment it comes from (Wilson lower bound of
-   ▲/(▲+▼)): a clause readers agreed with names the view better.
+   a long sentence, the part after each 、 (the clause that carries the predicate) — but not
+   after a number's comma (8,000) or a topic particle (「…は、」: the rest would have lost its
+   subject). Trimmed only of leading chat markers (>>12, ※, 横, （無効）), leading connectives
+   (でも、 だから 正直 及び …) and trailing punctuation or laughter (。！？…ｗ). A candidate
+   must state something (``is_statement``): a predicate (verb, adjective, auxiliary such as
+   べき/ない, or a nominal ending in だ/です) and at least ``MIN_CONTENT_CHARS`` characters of
+   words, balanced brackets, no URL, not a question (``is_question``) and not a stop phrase
+   (``is_stop_phrase``: 横, ほんと, 同感です, そう思う, 意味, こと …).
+2. Score (in ``_best_clause``): ``SIMILARITY_WEIGHT`` × (cosine of the clause's word-table
+   vector to its group's centre − ``DISTINCT_WEIGHT`` × cosine to the nearest other group's),
+   plus ``COVER_WEIGHT`` × the group's ``N_KEYWORDS`` most distinctive words it contains
+   (c-TF-IDF over members' words, each relative to the best), a length prior
+   (``IDEAL_CHARS``) and 0.1 × the support of the comment it comes from (Wilson lower bound of
+   ▲/(▲+▼)). Readers matched comments to labels by shared words first (bench/reading.py).
 3. Labels are unique in a digest: no label equals, contains or is contained in another
-   (compared after normalization); larger groups choose first. A group where no candidate
-   survives falls back to its best key phrase followed by the predicate written after it
-   (``noun_predicate``), and only then to the bare key phrase.
+   (compared after normalization); the top level and larger groups choose first. A group
+   where no candidate survives falls back (``_fallback``) to its best key phrase followed by
+   the predicate written after it (``noun_predicate``), any clause with words, the bare key
+   phrase, a letterless comment's own text (🍣🍣🍣), and last a numbered
+   「個別の意見NN」 with no source.
 
 Each label records where it comes from (comment index and character offset), as quotes do.
 Key phrases (c-TF-IDF over Sudachi noun phrases, ``key_phrases``) are kept for search and

@@ -50,7 +50,7 @@ def _register(argv: list[str]) -> None:
 _register(sys.argv)
 
 
-#: Placeholders shown in --help for values whose type alone says little ("<str>").
+#: Metavars (value names) shown in --help for values whose type alone says little ("<str>").
 _METAVARS = {
     "db": "URL|PATH", "out": "FILE", "comments": "FILE", "jsonl": "FILE", "title": "TEXT", "token": "TOKEN",
     "host": "ADDRESS", "since": "YYYY-MM-DD", "until": "YYYY-MM-DD", "source": "NAME", "vectors": "tfidf|e5",
@@ -60,7 +60,7 @@ _METAVARS = {
 
 
 def _tidy_help(command) -> None:
-    """Give every parameter a meaningful placeholder in --help: none for flags, the choices
+    """Give every parameter a meaningful metavar (value name) in --help: none for flags, the choices
     for choices, N for numbers, a name such as FILE or URL for text."""
     params = list(getattr(command, "params", ()))
     help_option = command.get_help_option(typer.Context(command))
@@ -68,7 +68,7 @@ def _tidy_help(command) -> None:
         params.append(help_option)
     for param in params:
         if param.param_type_name == "argument":
-            # the argument's name column shows the placeholder already: no "<str>" beside it
+            # the argument's name column shows the value name already: no "<str>" beside it
             param.display_type_rich = lambda ctx: None
         if param.metavar is not None:
             continue
@@ -86,7 +86,7 @@ def _tidy_help(command) -> None:
 
 
 def command():
-    """The Click command behind ``app``, with tidied help placeholders."""
+    """The Click command behind ``app``, with tidied metavars in its help."""
     group = typer.main.get_command(app)
     _tidy_help(group)
     return group

@@ -8,12 +8,14 @@ under it, and the comments that fit no group.
   ``ward`` below ``OWN_WARD_MAX`` rows, so a small section imports no scipy).
 * Two levels: the rows are centred and normalized again (what all comments share says nothing
   about opinions), fine groups come from average linkage on cosine distance (up to
-  ``WARD_MAX`` rows), candidate top groups are the Louvain communities of the
-  shared-nearest-neighbour graph (``communities``); from ``CORE_MIN_COMMENTS`` rows on, a row
-  outside its community's core (``core_rows``) comes back with a negative number and goes to
-  その他. A fine group cut by a community or core boundary is split, so every fine group has
-  exactly one parent. Above ``WARD_MAX`` rows, seeded k-means makes the fine groups and Ward
-  over their centroids up to ``n_candidates`` candidates.
+  ``WARD_MAX`` rows). Below ``GRAPH_MIN_COMMENTS`` rows the candidate top groups are a
+  coarser cut of the same tree (``TOP_CUT_SHARE`` of ``k_fine`` groups: tight groups, the
+  fine ones nested in them). From ``GRAPH_MIN_COMMENTS`` rows on they are the Louvain
+  communities of the shared-nearest-neighbour graph (``communities``), and a row outside its
+  community's core (``core_rows``) comes back with a negative number and goes to その他; a
+  fine group cut by a community or core boundary is split, so every fine group has exactly
+  one parent. Above ``WARD_MAX`` rows, seeded k-means makes the fine groups and Ward over
+  their centroids up to ``n_candidates`` candidates.
 * その他 (``residual``): candidates too small to read as an opinion (smaller than
   ``MIN_TOP_SIZE`` and than ``MIN_TOP_SHARE`` of the comments) and those beyond the ``k_top``
   largest are set aside in one explicit group instead of being forced into another; their
@@ -45,12 +47,18 @@ MAX_TOP = 12
 #: readers to tell apart, 4 left 80 % of a 4,000-comment thread in その他).
 KNN = 10
 LOUVAIN_RESOLUTION = 3.0
-#: In a thread of ``CORE_MIN_COMMENTS`` comments or more, a comment whose own community holds
-#: less than ``CORE_SHARE`` of its nearest neighbours sits between groups and goes to その他
-#: (on the 4,024-comment chat thread readers then picked the odd comment out at 81 % instead
-#: of 62 %; on the 337- and 207-comment threads it cost more than it gave, so it is off there).
+#: Below this many comments the candidate top groups are a coarser cut (``TOP_CUT_SHARE`` of
+#: ``k_fine`` groups) of the fine groups' average-linkage tree. On the 337-comment pubcom set
+#: and the 207-comment Yahoo! thread those groups are tighter than the Louvain communities (mean
+#: e5 cosine inside a group minus across groups, 8 largest: .24 vs .14 and .11 vs .06) and the
+#: fine level matches the ministry's grouping better (AMI .33 vs .30); on a 4,000-comment chat
+#: thread the communities' cores were what readers recognised (bench/results/reading.md).
+GRAPH_MIN_COMMENTS = 1_000
+TOP_CUT_SHARE = 0.6
+#: A comment whose own community holds less than ``CORE_SHARE`` of its nearest neighbours sits
+#: between groups and goes to その他 (on the 4,024-comment chat thread readers then picked the
+#: odd comment out at 81 % instead of 62 %).
 CORE_SHARE = 0.3
-CORE_MIN_COMMENTS = 1_000
 #: In two-level k-means results at most this many times ``k_top`` candidate groups are made.
 CANDIDATE_FACTOR = 3
 MAX_LEAF = 400
@@ -116,7 +124,10 @@ def partition(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, np.nda
         # average linkage on cosine distance: fine groups of natural, uneven sizes
         z = linkage(x, method="average", metric="cosine")
         fine = fcluster(z, leaf, criterion="maxclust") - 1
-        used = "average+ward"
+        if m < GRAPH_MIN_COMMENTS:
+            # a coarser cut of the same tree: tight candidate groups, the fine ones nested in them
+            cut = max(top, min(leaf, round(TOP_CUT_SHARE * leaf)))
+            return fcluster(z, cut, criterion="maxclust") - 1, fine, "average"
     if use_kmeans:
         present = np.unique(fine)
         cents = vec._normalize_rows(np.vstack([x[fine == c].mean(axis=0) for c in present]))
@@ -132,7 +143,7 @@ def partition(x: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, np.nda
     # candidate top groups: communities of the shared-nearest-neighbour graph (Louvain); a fine
     # group that a community boundary cuts becomes one fine group on each side
     comm, nbr = communities(x, KNN, LOUVAIN_RESOLUTION, seed)
-    core = core_rows(comm, nbr, CORE_SHARE) if m >= CORE_MIN_COMMENTS else np.ones(m, dtype=bool)
+    core = core_rows(comm, nbr, CORE_SHARE)
     # a comment outside its community's core is marked by a negative community number
     # (``-1 - community``): it goes to その他 (``clusters``), with a fine group of its own side
     comm = np.where(core, comm, -1 - comm)

@@ -310,3 +310,20 @@ def test_bad_arguments_name_the_problem():
         cluster(["a"], method="magic")
     with pytest.raises(ValueError, match="unknown vector method"):
         embed(["a"], method="bag")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("又、検査数が少なすぎて、感染の全数とも全く異なる。", "検査数が少なすぎて、感染の全数とも全く異なる"),
+        ("なお、説明会を開くべきだ。", "説明会を開くべきだ"),
+        ("さらに基準を厳しくすべきです！", "基準を厳しくすべきです"),
+        ("又吉さんの本が面白い。", "又吉さんの本が面白い"),  # a name, not the connective 又、
+        ("尚更おかしいと思う", "尚更おかしいと思う"),
+    ],
+)
+def test_label_spans_drop_leading_connectives_only(text, expected):
+    from matome.analyze.labels import trim_span
+
+    start, end = trim_span(text, 0, len(text))
+    assert text[start:end] == expected

@@ -210,16 +210,24 @@ def build(args) -> None:
     warnings.filterwarnings("ignore")
     items_dir = OUT / "items"
     items_dir.mkdir(parents=True, exist_ok=True)
-    for old in items_dir.glob("R*.md"):
-        old.unlink()
+    if args.methods == "matome,bertopic,gold":
+        for old in items_dir.glob("R*.md"):
+            old.unlink()
     key = {}
     plan = []
     for name in args.datasets.split(","):
         methods = ["matome", "bertopic"] + (["gold"] if name == "pubcom" else [])
         plan += [(name, m) for m in methods]
+    # the file numbers come from the whole plan, so a file keeps its number when only some
+    # methods are rebuilt (--methods)
     rng_order = random.Random("reading-order")
     rng_order.shuffle(plan)  # the file number says nothing about the method
+    wanted = set(args.methods.split(","))
+    if (OUT / "key.json").exists() and wanted != {"matome", "bertopic", "gold"}:
+        key = json.loads((OUT / "key.json").read_text(encoding="utf-8"))
     for n, (name, method) in enumerate(plan, 1):
+        if method not in wanted:
+            continue
         texts, up, down, gold, titles = load(name)
         if method == "matome":
             groups = by_matome(texts, up, down)
@@ -276,6 +284,8 @@ def main() -> None:
     b = sub.add_parser("build")
     b.add_argument("--items", type=int, default=16)
     b.add_argument("--datasets", default=",".join(DATASETS))
+    b.add_argument("--methods", default="matome,bertopic,gold",
+                   help="rebuild only these methods' files (the others and their keys are kept)")
     s = sub.add_parser("score")
     s.add_argument("--write", type=Path, default=None, help="a template with {{TABLE}} for bench/results/reading.md")
     args = ap.parse_args()

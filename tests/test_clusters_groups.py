@@ -327,3 +327,46 @@ def test_label_spans_drop_leading_connectives_only(text, expected):
 
     start, end = trim_span(text, 0, len(text))
     assert text[start:end] == expected
+
+
+@pytest.mark.parametrize(
+    "clause, opinion",
+    [
+        ("従来の 100 ベクレル／kg の規制を堅守すべきです", True),
+        ("検査数も一緒に発表して欲しい", True),
+        ("この法案には反対です", True),
+        ("自粛期間が長すぎる", True),
+        ("法律から見直さないと成果は出ないと思う", False),  # a hedge, not a stated view
+        ("ちなみに先週火曜日は123人でした", False),
+        ("保健所は土日に加えてＧＷは全て検査をストップするという", False),
+        ("過ぎた日のことを話した", False),  # 過ぎ as a verb inside the clause, not a judgement
+    ],
+)
+def test_opinion_clauses_are_told_from_reports(clause, opinion):
+    from matome.analyze.labels import is_opinion
+
+    assert is_opinion(clause) is opinion
+
+
+def test_a_label_prefers_a_view_to_a_report_that_scores_the_same_otherwise(monkeypatch):
+    import matome.analyze.labels as lab
+    from matome.analyze import wordvec
+    from matome.ja.tokens import content_words_of, tokenize
+
+    # two comments with the same content words: one reports, one demands; the report comes
+    # first, so without the view bonus the tie goes to it
+    texts = ["検査数を毎日発表した。", "検査数を毎日発表すべきだ。"]
+    words = [content_words_of(tokenize(t)) for t in texts]
+    assert words[0] == words[1]
+    inputs = lab.LabelInputs(texts=texts, index=[0, 1], vectors=wordvec.embed_words(words), words=words,
+                             support=np.zeros(2), weights=[1, 1])
+
+    default = lab.OPINION_WEIGHT
+
+    def label_with(weight):
+        monkeypatch.setattr(lab, "OPINION_WEIGHT", weight)
+        return lab.statement_labels([{0: [0, 1]}], inputs, wordvec.embed_words, {0: ()})[0]
+
+    assert label_with(0.0).text == "検査数を毎日発表した"
+    chosen = label_with(default)
+    assert chosen.text == "検査数を毎日発表すべきだ" and (chosen.index, chosen.start) == (1, 0)

@@ -17,8 +17,8 @@ of its members, verbatim, at most ``MAX_LABEL_CHARS`` characters:
    vector to its group's centre − ``DISTINCT_WEIGHT`` × cosine to the nearest other group's),
    plus ``COVER_WEIGHT`` × the group's ``N_KEYWORDS`` most distinctive words it contains
    (c-TF-IDF over members' words, each relative to the best), a length prior
-   (``IDEAL_CHARS``) and 0.1 × the support of the comment it comes from (Wilson lower bound of
-   ▲/(▲+▼)). Readers matched comments to labels by shared words first (bench/reading.py).
+   (``IDEAL_CHARS``), 0.1 × the support of the comment it comes from (Wilson lower bound of
+   ▲/(▲+▼)) and ``OPINION_WEIGHT`` when the clause states a view (``is_opinion``). Readers matched comments to labels by shared words first (bench/reading.py).
 3. Labels are unique in a digest: no label equals, contains or is contained in another
    (compared after normalization); the top level and larger groups choose first. A group
    where no candidate survives falls back (``_fallback``) to its best key phrase followed by
@@ -64,6 +64,10 @@ DISTINCT_WEIGHT = 1.0
 SIMILARITY_WEIGHT = 0.5
 COVER_WEIGHT = 1.0
 N_KEYWORDS = 8
+#: Weight of a clause that states a view (``is_opinion``) over one that only reports a fact:
+#: 「100ベクレルの基準を守るべき」 tells a reader what the group thinks, 「先週火曜日は123人でした」
+#: does not.
+OPINION_WEIGHT = 0.3
 #: Key phrases kept per group.
 N_KEY_PHRASES = 5
 #: The label of the group of comments that fit no group.
@@ -90,6 +94,11 @@ _LEAD_CONNECTIVES = re.compile(
     r"|なので|ただ|確かに|たしかに|要するに|つまり|あと|また|それで|だって|けど|けれど|ところで|むしろ"
     r"|ほんと|本当に|やっぱり|やっぱ|やはり|もう|逆に|普通に|うーん|んー|えー|あー|はぁ|はあ"
     r"|さらに|そして|ただし|しかしながら|(?:又|更に|尚|なお|加えて)(?=[、,，]))[、,，\s]*"
+)
+_OPINION_RE = re.compile(
+    r"べき|(?:て|で)(?:ほしい|欲しい|ください|下さい)|を求め|反対|賛成|必要|不要|おかしい|問題(?:だ|です|である|では)"
+    r"|不十分|不適切|許され(?:ない|ません)|(?:す|過)ぎ(?:る|ます|だ|です)?$|(?:方|ほう)が(?:いい|良い|よい|まし)"
+    r"|当然|しかない|やめ(?:て|ろ|るべき)|撤回|中止"
 )
 _TRAIL = re.compile(r"(?:[\s。、．，！？!?｡…‥・〜～]|(?<=[^\x00-\x7f])[wｗ]+|[（(]笑[）)]|笑)+$")
 _URL_RE = re.compile(r"https?://|www\.")
@@ -177,6 +186,13 @@ def is_question(text: str, start: int, end: int) -> bool:
     if clause.endswith(("か", "かな", "かね", "の?", "の？")):
         return True
     return after.startswith(("?", "？", "か"))
+
+
+def is_opinion(clause: str) -> bool:
+    """Whether a clause states a view: an obligation or demand (べき, てほしい, ください, 求める),
+    a stance (反対, 賛成, 必要, 不要), a judgement (おかしい, 問題だ, 不十分, 許されない, すぎる,
+    方がいい, 当然). A hedge (と思う, はず) is not enough: chat threads put it on everything."""
+    return bool(_OPINION_RE.search(clause))
 
 
 def is_statement(clause: str, tokens: Sequence[Token]) -> bool:
@@ -378,7 +394,8 @@ def _best_clause(pos, centre, cent_mat, col: int, word_sc, inp: LabelInputs, emb
         n = len(clause)
         lo, hi = IDEAL_CHARS
         length = -0.03 * max(0, lo - n) - 0.02 * max(0, n - hi)
-        score = SIMILARITY_WEIGHT * (own[k] - DISTINCT_WEIGHT * other[k]) + COVER_WEIGHT * min(cover, 2.5) + length + 0.1 * float(inp.support[p])
+        score = (SIMILARITY_WEIGHT * (own[k] - DISTINCT_WEIGHT * other[k]) + COVER_WEIGHT * min(cover, 2.5) + length
+                 + 0.1 * float(inp.support[p]) + OPINION_WEIGHT * is_opinion(clause))
         scored.append((-round(score, 9), k))
     for _, k in sorted(scored):
         p, a, _, clause, _ = cands[k]

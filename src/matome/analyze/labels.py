@@ -18,7 +18,8 @@ of its members, verbatim, at most ``MAX_LABEL_CHARS`` characters:
    plus ``COVER_WEIGHT`` × the group's ``N_KEYWORDS`` most distinctive words it contains
    (c-TF-IDF over members' words, each relative to the best), a length prior
    (``IDEAL_CHARS``), 0.1 × the support of the comment it comes from (Wilson lower bound of
-   ▲/(▲+▼)) and ``OPINION_WEIGHT`` when the clause states a view (``is_opinion``). Readers matched comments to labels by shared words first (bench/reading.py).
+   ▲/(▲+▼)) and ``OPINION_WEIGHT`` when the clause states a view (``is_opinion``). Readers
+   matched comments to labels by shared words first (bench/reading.py).
 3. Labels are unique in a digest: no label equals, contains or is contained in another
    (compared after normalization); the top level and larger groups choose first. A group
    where no candidate survives falls back (``_fallback``) to its best key phrase followed by

@@ -19,6 +19,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matome.model import DB_INT_MAX
@@ -129,14 +130,25 @@ class AppState:
 
     def search(self, query: str, **filters: Any) -> dict[str, Any]:
         """``data.search_articles``, answered from the cache while the archive is unchanged."""
-        gen = self.generation.current() if self.generation is not None else None
+        filters = {k: v for k, v in filters.items() if v not in (None, "") and not (k == "min_up" and v == 0)}
         key = (query, tuple(sorted(filters.items())))
         hit = self.searches.get(key)
-        if hit is not None and hit[0] == gen:
+        if hit is not None and hit[0] == self._generation():
             return hit[1]
+        if self.sqlite and self.searches.maxsize > 0:
+            # the search index catches up first (a write): the generation read next then
+            # stays the same until someone else writes
+            try:
+                self.store.build_search_index()
+            except OperationalError:
+                pass  # read-only or busy: the search scans what is not indexed yet
+        gen = self._generation()
         found = data.search_articles(self.store, query, **filters)
         self.searches.put(key, (gen, found))
         return found
+
+    def _generation(self) -> int | None:
+        return self.generation.current() if self.generation is not None else None
 
     def invalidate(self) -> None:
         with self._lock:

@@ -26,7 +26,7 @@ from matome.model import DB_INT_MAX
 from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
-from matome.web.pagecache import ArticlePages, Generation, Page, PageFile, page_version
+from matome.web.pagecache import ArticlePages, Generation, Page, PageFile, page_version, render_version
 from matome.web.render import normalize_sort, render, render_article
 from matome.web.security import SECURITY_HEADERS
 
@@ -194,6 +194,7 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         openapi_url="/openapi.json",
     )
     state = AppState(store, cache_size, cache_ttl, page_file=PageFile(page_file) if page_file else None)
+    render_version()  # hashed once now, not during the first request
     app.state.matome = state
 
     def get_view(article_id: int, version: str | None = None) -> dict[str, Any] | None:

@@ -106,18 +106,25 @@ class PageFile:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(self.path), timeout=2.0, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = OFF")  # a cache: a lost write is a page rendered again
-        self._conn.execute("CREATE TABLE IF NOT EXISTS pages (article_id INTEGER PRIMARY KEY, "
-                           "version TEXT NOT NULL, etag TEXT NOT NULL, body BLOB NOT NULL)")
+        # one connection to write (which may wait for another worker's write) and one to
+        # read, so that a read (on the event loop) never waits behind a write
+        self._writer = self._connect(timeout=2.0)
+        self._writer.execute("PRAGMA journal_mode = WAL")
+        self._writer.execute("PRAGMA synchronous = OFF")  # a cache: a lost write is a page rendered again
+        self._writer.execute("CREATE TABLE IF NOT EXISTS pages (article_id INTEGER PRIMARY KEY, "
+                             "version TEXT NOT NULL, etag TEXT NOT NULL, body BLOB NOT NULL)")
+        self._reader = self._connect(timeout=0.5)
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        return sqlite3.connect(str(self.path), timeout=timeout, check_same_thread=False, isolation_level=None)
 
     def get(self, article_id: int, version: str) -> tuple[str, bytes] | None:
         try:
-            with self._lock:
-                row = self._conn.execute("SELECT etag, body FROM pages WHERE article_id = ? AND version = ?",
-                                         (article_id, version)).fetchone()
+            with self._read_lock:
+                row = self._reader.execute("SELECT etag, body FROM pages WHERE article_id = ? AND version = ?",
+                                           (article_id, version)).fetchone()
             return None if row is None else (row[0], zlib.decompress(row[1]))
         except (sqlite3.Error, zlib.error):
             return None
@@ -125,26 +132,20 @@ class PageFile:
     def put(self, article_id: int, version: str, etag: str, body: bytes) -> None:
         packed = zlib.compress(body, 1)
         try:
-            with self._lock:
-                self._conn.execute("INSERT OR REPLACE INTO pages (article_id, version, etag, body) VALUES (?, ?, ?, ?)",
-                                   (article_id, version, etag, packed))
+            with self._write_lock:
+                self._writer.execute("INSERT OR REPLACE INTO pages (article_id, version, etag, body) "
+                                     "VALUES (?, ?, ?, ?)", (article_id, version, etag, packed))
         except sqlite3.Error:
             pass  # another worker holds the lock too long: the next view stores it
 
     def count(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT count(*) FROM pages").fetchone()[0]
-
-    def clear(self) -> None:
-        try:
-            with self._lock:
-                self._conn.execute("DELETE FROM pages")
-        except sqlite3.Error:
-            pass
+        with self._read_lock:
+            return self._reader.execute("SELECT count(*) FROM pages").fetchone()[0]
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        with self._write_lock, self._read_lock:
+            self._writer.close()
+            self._reader.close()
 
 
 @dataclass

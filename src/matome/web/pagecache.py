@@ -1,12 +1,13 @@
 """Rendered article pages, kept per version: rendered once, then served as bytes.
 
 An article page changes only when its article changes (a new fetch: ``updated_at`` and
-``entry_sha1``), when its digest is written again (``computed_at``, ``engine``) or when matome
-itself changes (templates, code: :func:`render_version`). Those values, read with one
-primary-key look-up (:func:`page_version`), are the page's *version*; a page rendered for a
-version is kept with its ETag
+``entry_sha1``), when its digest is written again (``engine``, ``settings``, ``computed_at``)
+or when matome itself changes (templates, code: :func:`render_version`). Times are written
+with microseconds by every writer (ingest, redigest, batch), so two writes of one article do
+not share them. Those values, read with one primary-key look-up (:func:`page_version`), are
+the page's *version*; a page rendered for a version is kept with its ETag
 
-- in memory (the most recently served pages, as bytes with their response headers), and
+- in memory (the most recently served pages, as bytes), and
 - in a page file (:class:`PageFile`, SQLite, optional): every page rendered, compressed,
   shared by the worker processes and kept across restarts,
 
@@ -35,7 +36,7 @@ from matome.store.engine import sqlite_file
 from matome.web.cache import TTLCache
 
 _VERSION_SQL = text(
-    "SELECT a.updated_at, a.entry_sha1, d.engine, d.computed_at, d.entry_sha1 "
+    "SELECT a.updated_at, a.entry_sha1, d.engine, d.settings, d.computed_at, d.entry_sha1 "
     "FROM articles a LEFT JOIN digests d ON d.article_id = a.id WHERE a.id = :id"
 )
 

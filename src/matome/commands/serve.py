@@ -52,18 +52,22 @@ def register(app: typer.Typer) -> None:
             store = open_store(db, create=False, read_only=token is None)
         except (StoreError, StoreURLError) as e:
             fail(str(e))
-        page_file = None if (page_cache or "").lower() == "none" else (page_cache or str(default_file(store.url)))
-        if page_file is not None:
-            try:
-                PageFile(page_file).close()  # can it be made and written? (else: memory only)
-            except (OSError, sqlite3.Error) as e:
-                warn(f"cannot keep rendered pages in {page_file} ({e}): keeping them in memory only")
-                page_file = None
         try:
             sock = _listen(host, port)
         except OSError as e:
             store.close()
             fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
+        page_file = None if (page_cache or "").lower() == "none" else (page_cache or str(default_file(store.url)))
+        if page_file is not None:
+            try:
+                PageFile(page_file).close()  # can it be made and written?
+            except (OSError, sqlite3.Error) as e:
+                if page_cache:  # the file asked for
+                    sock.close()
+                    store.close()
+                    fail(f"cannot keep rendered pages in {page_cache}: {e}")
+                warn(f"cannot keep rendered pages in {page_file} ({e}): keeping them in memory only")
+                page_file = None
         if not _is_loopback(host):
             warn(f"listening on {host}: the archive is readable by anyone who can reach this address")
         bound = sock.getsockname()[1]  # the real port, also when --port 0 let the system choose

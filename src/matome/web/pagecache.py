@@ -204,12 +204,6 @@ class ArticlePages:
     def clear(self) -> None:
         self.memory.clear()
 
-    def close(self) -> None:
-        if self.generation is not None:
-            self.generation.close()
-        if self.file is not None:
-            self.file.close()
-
 
 def default_file(store_url: str) -> Path:
     """Where ``matome serve`` keeps the rendered pages of an archive: the user's cache

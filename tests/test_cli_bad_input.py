@@ -131,6 +131,8 @@ def _cases() -> list[tuple[str, list[str]]]:
         ("fetch-map", ["fetch", "http://127.0.0.1:9/a", "--comments", "{good}", "--map", "bogus"]),
         ("serve-short-token", ["serve", "--db", "{db}", "--token", "short"]),
         ("serve-workers", ["serve", "--db", "{db}", "--workers", "0"]),
+        ("serve-page-cache-not-a-database", ["serve", "--db", "{db}", "--port", "0", "--page-cache", "{good}"]),
+        ("serve-page-cache-dir", ["serve", "--db", "{db}", "--port", "0", "--page-cache", "{emptydir}"]),
         ("search-limit", ["search", "記事", "--db", "{db}", "--limit", "0"]),
         ("search-empty-query", ["search", "", "--db", "{db}"]),
         ("batch-nodb", ["batch", "--db", "{nodb}"]),

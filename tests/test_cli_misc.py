@@ -4,6 +4,7 @@ a huge comment, a missing optional package."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -79,7 +80,8 @@ def test_serve_port_0_prints_the_port_it_listens_on(tmp_path):
     archive.write_text(write_entries([make_entry(10)]), encoding="utf-8")
     assert run(["ingest", "--db", db, "--no-digest", archive]).code == 0
     proc = subprocess.Popen([sys.executable, "-m", "matome.cli", "serve", "--db", str(db), "--port", "0"],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})  # its page file
     try:
         line = proc.stderr.readline()
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from archive_factory import make_entry
 from matome.io.archive import write_entry
 from matome.store import open_store
 from matome.web import create_app
+from matome.web.pagecache import PageFile
 from test_web_fixtures import SEED, XSS_COMMENTS, XSS_TITLE, free_socket, running_server
 
 
@@ -280,9 +282,10 @@ def test_serve_cli_binds_loopback_and_serves(tmp_path, wd):
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}  # where the rendered pages are kept
     proc = subprocess.Popen(
         [sys.executable, "-m", "matome.cli", "serve", "--db", str(wd.path), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
         import time
@@ -298,6 +301,10 @@ def test_serve_cli_binds_loopback_and_serves(tmp_path, wd):
                 time.sleep(0.2)
         assert r.status_code == 200 and r.json()["total"] == wd.store.count_articles()
         assert httpx.post(f"http://127.0.0.1:{port}/api/ingest", files={"file": ("a", b"x")}).status_code == 404
+        page = httpx.get(f"http://127.0.0.1:{port}/articles/{wd.seed_id}", timeout=30)
+        assert page.status_code == 200
+        kept = list((tmp_path / "cache" / "matome").glob("pages-*.sqlite"))
+        assert len(kept) == 1 and PageFile(kept[0]).count() == 1
     finally:
         proc.terminate()
         proc.wait(timeout=20)

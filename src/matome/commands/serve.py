@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import sqlite3
 
 import typer
 
@@ -26,10 +27,15 @@ def register(app: typer.Typer) -> None:
         db: str = typer.Option(None, "--db", help="Archive database: a path or a SQLAlchemy URL (default $MATOME_DB or ./matome.db)."),
         host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
         port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
-        workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes (each has its own page cache)."),
+        workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes (they share the page file)."),
         token: str = typer.Option(
             None, "--token", envvar="MATOME_WEB_TOKEN",
             help="Enable POST /api/ingest for requests with 'Authorization: Bearer TOKEN' (also $MATOME_WEB_TOKEN).",
+        ),
+        page_cache: str = typer.Option(
+            None, "--page-cache", metavar="FILE",
+            help="File keeping the rendered article pages (shared by the workers, kept across restarts; "
+                 "default: one per archive in ~/.cache/matome/); 'none': in memory only.",
         ),
     ) -> None:
         """Serve the archive in the browser: articles, digests, opinion map, search, JSON API."""
@@ -37,6 +43,8 @@ def register(app: typer.Typer) -> None:
 
         from matome.store import StoreError, StoreURLError, open_store
         from matome.web import create_app
+        from matome.web.app import PAGE_FILE_ENV
+        from matome.web.pagecache import PageFile, default_file
 
         if token is not None and len(token) < 12:
             fail("--token must be at least 12 characters long")
@@ -49,6 +57,17 @@ def register(app: typer.Typer) -> None:
         except OSError as e:
             store.close()
             fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
+        page_file = None if (page_cache or "").lower() == "none" else (page_cache or str(default_file(store.url)))
+        if page_file is not None:
+            try:
+                PageFile(page_file).close()  # can it be made and written?
+            except (OSError, sqlite3.Error) as e:
+                if page_cache:  # the file asked for
+                    sock.close()
+                    store.close()
+                    fail(f"cannot keep rendered pages in {page_cache}: {e}")
+                warn(f"cannot keep rendered pages in {page_file} ({e}): keeping them in memory only")
+                page_file = None
         if not _is_loopback(host):
             warn(f"listening on {host}: the archive is readable by anyone who can reach this address")
         bound = sock.getsockname()[1]  # the real port, also when --port 0 let the system choose
@@ -58,7 +77,7 @@ def register(app: typer.Typer) -> None:
         options = dict(log_level="warning", server_header=False, proxy_headers=False, access_log=False)
         try:
             if workers == 1:
-                config = uvicorn.Config(create_app(store, token=token), **options)
+                config = uvicorn.Config(create_app(store, token=token, page_file=page_file), **options)
                 uvicorn.Server(config).run(sockets=[sock])
             else:
                 # each worker process opens the archive itself (see app_from_environment); the
@@ -69,6 +88,10 @@ def register(app: typer.Typer) -> None:
                     os.environ["MATOME_WEB_TOKEN"] = token
                 else:
                     os.environ.pop("MATOME_WEB_TOKEN", None)
+                if page_file:
+                    os.environ[PAGE_FILE_ENV] = page_file
+                else:
+                    os.environ.pop(PAGE_FILE_ENV, None)
                 uvicorn.run("matome.web.app:app_from_environment", factory=True, workers=workers, host=host,
                             port=bound, **options)
         except OSError as e:

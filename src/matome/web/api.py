@@ -220,8 +220,8 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
         from matome.store import SearchQueryError
 
         try:
-            found = data.search_articles(store(), q, since=since, until=until, source=source, article_id=article_id,
-                                         min_up=min_up, limit=limit, offset=offset)
+            found = app_state.search(q, since=since, until=until, source=source, article_id=article_id,
+                                     min_up=min_up, limit=limit, offset=offset)
         except SearchQueryError as e:
             raise HTTPException(400, str(e)) from None
         return {"query": q, "limit": limit, "offset": offset, **found}

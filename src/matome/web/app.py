@@ -8,6 +8,7 @@ Read-only unless a token is given, which enables ``POST /api/ingest`` for bearer
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 
 import anyio
@@ -18,12 +19,14 @@ from fastapi import FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matome.model import DB_INT_MAX
 from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
+from matome.web.pagecache import ArticlePages, Generation, Page, PageFile, page_version, render_version
 from matome.web.render import normalize_sort, render, render_article
 from matome.web.security import SECURITY_HEADERS
 
@@ -49,24 +52,114 @@ class SecurityHeaders:
         return await self.app(scope, receive, send_with_headers)
 
 
-class AppState:
-    """The store and the caches of rendered article data (cleared on ingest)."""
+#: The environment variable naming the page file of ``matome serve --workers N``'s workers.
+PAGE_FILE_ENV = "MATOME_PAGE_FILE"
 
-    def __init__(self, store: Any, cache_size: int, cache_ttl: float, page_threads: int = 2):
+_PAGE_HEADERS = [(b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-cache")]
+
+
+class MatomeApp(FastAPI):
+    """The FastAPI app with one short path in front of it: ``GET /articles/{id}`` without
+    parameters, when the page kept for the article's current version is at hand, is sent as
+    it is (bytes, ETag, the same headers as the route sends) without routing, middleware or
+    a worker thread. Anything else, a page not rendered yet included, goes to the routes."""
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
+            path = scope["path"]
+            digits = path[10:] if path.startswith("/articles/") else ""
+            if digits.isascii() and digits.isdigit() and len(digits) <= 18 and 1 <= int(digits) <= DB_INT_MAX:
+                page = await self._kept_page(int(digits))
+                if page is not None:
+                    return await _send_page(page, scope, send)
+        await super().__call__(scope, receive, send)
+
+    async def _kept_page(self, article_id: int) -> Page | None:
+        state: AppState = self.state.matome
+        if not state.pages.enabled:
+            return None
+        try:
+            if state.sqlite:  # a look-up on a local file (usually none at all: the generation)
+                _, page, _ = state.pages.current(article_id)
+            else:
+                _, page, _ = await anyio.to_thread.run_sync(state.pages.current, article_id)
+        except Exception:  # noqa: BLE001 - the route answers (or reports) instead
+            return None
+        return page
+
+
+async def _send_page(page: Page, scope, send) -> None:
+    known = b""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            known = value
+            break
+    tags = etags_of(known.decode("latin-1")) if known else set()
+    etag = (b"etag", page.etag.encode("latin-1"))
+    if page.etag in tags or "*" in tags:
+        headers = [etag, (b"cache-control", b"no-cache"), *_HEADERS]
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    headers = [(b"content-length", str(len(page.body)).encode()), *_PAGE_HEADERS, etag, *_HEADERS]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": page.body})
+
+
+class AppState:
+    """The store and the caches: rendered article pages (by version, :mod:`pagecache`),
+    article data, the home page and search results."""
+
+    def __init__(self, store: Any, cache_size: int, cache_ttl: float, page_threads: int = 2,
+                 page_file: PageFile | None = None):
         self.store = store
+        self.sqlite = store.dialect == "sqlite"
+        cached = cache_size > 0 or page_file is not None
+        self.generation = Generation(store) if cached else None
         # Views are large graphs of dicts: a few only (many would make every GC pass slower);
-        # rendered pages are plain strings and cost the collector nothing.
+        # rendered pages are bytes and cost the collector nothing.
         self.views = TTLCache(min(cache_size, 16), cache_ttl)
-        self.pages = TTLCache(cache_size, cache_ttl)
+        self.pages = ArticlePages(store, cache_size, page_file, self.generation)
         self.home = TTLCache(1, min(cache_ttl, 5.0))
+        # search results by query and archive generation; without a generation (PostgreSQL)
+        # a result is reused for a few seconds only
+        self.searches = TTLCache(cache_size, cache_ttl if self.generation and self.generation.current() is not None
+                                 else min(cache_ttl, SEARCH_TTL))
         self.page_threads = anyio.CapacityLimiter(page_threads)
         self._lock = threading.Lock()
+
+    def search(self, query: str, **filters: Any) -> dict[str, Any]:
+        """``data.search_articles``, answered from the cache while the archive is unchanged."""
+        filters = {k: v for k, v in filters.items() if v not in (None, "") and not (k == "min_up" and v == 0)}
+        key = (query, tuple(sorted(filters.items())))
+        hit = self.searches.get(key)
+        if hit is not None and hit[0] == self._generation():
+            return hit[1]
+        if self.sqlite and self.searches.maxsize > 0:
+            # the search index catches up first (a write): the generation read next then
+            # stays the same until someone else writes
+            try:
+                self.store.build_search_index()
+            except OperationalError:
+                pass  # read-only or busy: the search scans what is not indexed yet
+        gen = self._generation()
+        found = data.search_articles(self.store, query, **filters)
+        self.searches.put(key, (gen, found))
+        return found
+
+    def _generation(self) -> int | None:
+        return self.generation.current() if self.generation is not None else None
 
     def invalidate(self) -> None:
         with self._lock:
             self.views.clear()
             self.pages.clear()
             self.home.clear()
+            self.searches.clear()
+
+
+#: Seconds a search result is reused when the archive cannot tell whether it changed.
+SEARCH_TTL = 5.0
 
 
 def _parse_group(value: str | None) -> int | None:
@@ -81,14 +174,18 @@ def _parse_page(value: str | None) -> int:
     return int(value) if value.isdigit() and len(value) <= 9 and int(value) > 0 else 1
 
 
-def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, cache_ttl: float = 30.0) -> FastAPI:
+def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, cache_ttl: float = 30.0,
+               page_file: str | os.PathLike | None = None) -> FastAPI:
     """The app over an open :class:`matome.store.Store`.
 
     ``token`` enables the upload endpoint (``POST /api/ingest``) for requests carrying
     ``Authorization: Bearer <token>``; without it the app has no write endpoint at all.
-    Rendered article data is cached for ``cache_ttl`` seconds (``cache_size`` articles).
+    Article pages are rendered once per version of the article and kept (``cache_size``
+    pages in memory, every page in ``page_file`` when given; see :mod:`matome.web.pagecache`);
+    article data and search results are cached while the archive is unchanged (at most
+    ``cache_ttl`` seconds). ``cache_size=0`` and no ``page_file``: nothing is cached.
     """
-    app = FastAPI(
+    app = MatomeApp(
         title="matome",
         description="日本語ニュース記事と読者コメントのまとめ (要約・意見グループ・▲/▼ の集計) を読むための API。",
         version="1",
@@ -96,17 +193,24 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    state = AppState(store, cache_size, cache_ttl)
+    state = AppState(store, cache_size, cache_ttl, page_file=PageFile(page_file) if page_file else None)
+    render_version()  # hashed once now, not during the first request
     app.state.matome = state
 
-    def get_view(article_id: int) -> dict[str, Any] | None:
+    def get_view(article_id: int, version: str | None = None) -> dict[str, Any] | None:
         if not 1 <= article_id <= DB_INT_MAX:  # no such id in either database
             return None
-        view = state.views.get(article_id)
+        if state.views.maxsize <= 0:
+            return data.article_view(state.store, article_id)
+        if version is None:
+            version = page_version(state.store, article_id)
+            if version is None:
+                return None
+        view = state.views.get((article_id, version))
         if view is None:
             view = data.article_view(state.store, article_id)
             if view is not None:
-                state.views.put(article_id, view)
+                state.views.put((article_id, version), view)
         return view
 
     def html(text: str, status: int = 200) -> HTMLResponse:
@@ -124,14 +228,32 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             state.home.put("home", page)
         return html(page)
 
-    def build_page(article_id: int, sort_key: str, group_id: int | None, number: int) -> str | None:
+    def default_page(article_id: int) -> Page | None:
+        """The article page without parameters: the one rendered for the article's current
+        version, else rendered now (and kept)."""
+        if not state.pages.enabled:
+            view = data.article_view(state.store, article_id)
+            if view is None:
+                return None
+            body = render_article(view).encode("utf-8")
+            return Page("", page_etag(body), body, None)
+        version, page, gen = state.pages.current(article_id)
+        if version is None:
+            return None
+        if page is None:
+            view = get_view(article_id, version)
+            if view is None:
+                return None
+            body = render_article(view).encode("utf-8")
+            page = state.pages.keep(article_id, version, page_etag(body), body, gen)
+        return page
+
+    def other_page(article_id: int, sort_key: str, group_id: int | None, number: int) -> Page | None:
         view = get_view(article_id)
         if view is None:
             return None
-        page = render_article(view, sort_key, group_id, number)
-        if sort_key == "recommended" and group_id is None and number == 1:
-            state.pages.put(article_id, page)
-        return page
+        body = render_article(view, sort_key, group_id, number).encode("utf-8")
+        return Page("", page_etag(body), body, None)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(article_id: int, request: Request, sort: str | None = None, group: str | None = None,
@@ -139,22 +261,20 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         sort_key, group_id, number = normalize_sort(sort), _parse_group(group), _parse_page(page)
         if not 1 <= article_id <= DB_INT_MAX:
             return error_page(404, "記事が見つかりません", f"記事 {article_id} はアーカイブにありません。")
-        body = None
+        # A few worker threads, not one per request: SQLite reads release the GIL, while
+        # many threads rendering at once only trade the GIL and stretch every request.
         if sort_key == "recommended" and group_id is None and number == 1:
-            body = state.pages.get(article_id)
-        if body is None:
-            # A few worker threads, not one per request: SQLite reads release the GIL, while
-            # many threads rendering at once only trade the GIL and stretch every request.
-            body = await anyio.to_thread.run_sync(build_page, article_id, sort_key, group_id, number,
-                                                  limiter=state.page_threads)
-        if body is None:
+            found = await anyio.to_thread.run_sync(default_page, article_id, limiter=state.page_threads)
+        else:
+            found = await anyio.to_thread.run_sync(other_page, article_id, sort_key, group_id, number,
+                                                   limiter=state.page_threads)
+        if found is None:
             return error_page(404, "記事が見つかりません", f"記事 {article_id} はアーカイブにありません。")
         # the page's own hash: a reader who has these bytes gets a 304 without them
-        tag = page_etag(body)
         known = etags_of(request.headers.get("if-none-match", ""))
-        if tag in known or "*" in known:
-            return Response(status_code=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
-        return HTMLResponse(body, headers={"ETag": tag, "Cache-Control": "no-cache"})
+        if found.etag in known or "*" in known:
+            return Response(status_code=304, headers={"ETag": found.etag, "Cache-Control": "no-cache"})
+        return HTMLResponse(found.body, headers={"ETag": found.etag, "Cache-Control": "no-cache"})
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
     def search_page(
@@ -175,8 +295,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         error = None
         if q:
             try:
-                found = data.search_articles(state.store, q, limit=limit, offset=offset,
-                                             **{k: v for k, v in filters.items() if v is not None})
+                found = state.search(q, limit=limit, offset=offset,
+                                     **{k: v for k, v in filters.items() if v is not None})
             except SearchQueryError as e:
                 error = f"検索条件を確認してください: {e}"
         base = {"q": q, **{k: v for k, v in filters.items() if v is not None}}
@@ -234,12 +354,12 @@ def app_from_environment() -> FastAPI:
 
     token = os.environ.get("MATOME_WEB_TOKEN") or None
     store = open_store(os.environ.get("MATOME_DB") or None, create=False, read_only=token is None)
-    return create_app(store, token=token)
+    return create_app(store, token=token, page_file=os.environ.get(PAGE_FILE_ENV) or None)
 
 
-def page_etag(body: str) -> str:
+def page_etag(body: bytes) -> str:
     """A strong ETag for a rendered page: the SHA-1 of its bytes (about 0.1 ms for 200 kB)."""
-    return '"' + hashlib.sha1(body.encode("utf-8")).hexdigest() + '"'
+    return '"' + hashlib.sha1(body).hexdigest() + '"'
 
 
 def etags_of(header: str) -> set[str]:

@@ -1,0 +1,213 @@
+"""Rendered article pages, kept per version: rendered once, then served as bytes.
+
+An article page changes only when its article changes (a new fetch: ``updated_at`` and
+``entry_sha1``), when its digest is written again (``engine``, ``settings``, ``computed_at``)
+or when matome itself changes (templates, code: :func:`render_version`). Times are written
+with microseconds by every writer (ingest, redigest, batch), so two writes of one article do
+not share them. Those values, read with one primary-key look-up (:func:`page_version`), are
+the page's *version*; a page rendered for a version is kept with its ETag
+
+- in memory (the most recently served pages, as bytes), and
+- in a page file (:class:`PageFile`, SQLite, optional): every page rendered, compressed,
+  shared by the worker processes and kept across restarts,
+
+and served from there as long as the version is the same. A page is never served for
+another version: the version is read before the page is rendered and checked before it is
+served. On SQLite, :class:`Generation` (``PRAGMA data_version``) tells at almost no cost
+that nothing was written to the archive since a page was last checked, so most requests
+skip even the look-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from matome.store.engine import sqlite_file
+from matome.web.cache import TTLCache
+
+_VERSION_SQL = text(
+    "SELECT a.updated_at, a.entry_sha1, d.engine, d.settings, d.computed_at, d.entry_sha1 "
+    "FROM articles a LEFT JOIN digests d ON d.article_id = a.id WHERE a.id = :id"
+)
+
+
+@lru_cache(maxsize=1)
+def render_version() -> str:
+    """A hash of matome's code, templates and static files: pages rendered by another
+    version of matome are not served."""
+    import matome
+
+    root = Path(matome.__file__).resolve().parent
+    h = hashlib.sha1(matome.__version__.encode())
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".html", ".css", ".js") and path.is_file():
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def page_version(store: Any, article_id: int) -> str | None:
+    """The version of an article's page (None: no such article)."""
+    with store.engine.connect() as conn:
+        row = conn.execute(_VERSION_SQL, {"id": article_id}).first()
+    if row is None:
+        return None
+    return "|".join([render_version(), *("" if v is None else str(v) for v in row)])
+
+
+class Generation:
+    """Whether anything was written to a SQLite archive since the last look: ``PRAGMA
+    data_version`` on a connection of its own (it changes when another connection commits).
+    ``current()`` is None when that cannot be told (other databases): check every time."""
+
+    def __init__(self, store: Any):
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        path = sqlite_file(store.url) if store.dialect == "sqlite" else None
+        if path is None:
+            return
+        try:
+            conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False,
+                                   isolation_level=None)
+            conn.execute("PRAGMA data_version").fetchone()
+            self._conn = conn
+        except sqlite3.Error:
+            self._conn = None
+
+    def current(self) -> int | None:
+        if self._conn is None:
+            return None
+        with self._lock:
+            try:
+                return self._conn.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error:
+                return None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+class PageFile:
+    """Rendered pages on disk (a SQLite file): article id → (version, ETag, zlib body).
+
+    It is a cache: any error reading or writing it is treated as a miss, and the file can be
+    deleted at any time (pages are rendered again)."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # one connection to write (which may wait for another worker's write) and one to
+        # read, so that a read (on the event loop) never waits behind a write
+        self._writer = self._connect(timeout=2.0)
+        self._writer.execute("PRAGMA journal_mode = WAL")
+        self._writer.execute("PRAGMA synchronous = OFF")  # a cache: a lost write is a page rendered again
+        self._writer.execute("CREATE TABLE IF NOT EXISTS pages (article_id INTEGER PRIMARY KEY, "
+                             "version TEXT NOT NULL, etag TEXT NOT NULL, body BLOB NOT NULL)")
+        self._reader = self._connect(timeout=0.5)
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        return sqlite3.connect(str(self.path), timeout=timeout, check_same_thread=False, isolation_level=None)
+
+    def get(self, article_id: int, version: str) -> tuple[str, bytes] | None:
+        try:
+            with self._read_lock:
+                row = self._reader.execute("SELECT etag, body FROM pages WHERE article_id = ? AND version = ?",
+                                           (article_id, version)).fetchone()
+            return None if row is None else (row[0], zlib.decompress(row[1]))
+        except (sqlite3.Error, zlib.error):
+            return None
+
+    def put(self, article_id: int, version: str, etag: str, body: bytes) -> None:
+        packed = zlib.compress(body, 1)
+        try:
+            with self._write_lock:
+                self._writer.execute("INSERT OR REPLACE INTO pages (article_id, version, etag, body) "
+                                     "VALUES (?, ?, ?, ?)", (article_id, version, etag, packed))
+        except sqlite3.Error:
+            pass  # another worker holds the lock too long: the next view stores it
+
+    def count(self) -> int:
+        with self._read_lock:
+            return self._reader.execute("SELECT count(*) FROM pages").fetchone()[0]
+
+    def close(self) -> None:
+        with self._write_lock, self._read_lock:
+            self._writer.close()
+            self._reader.close()
+
+
+@dataclass
+class Page:
+    """A rendered page ready to send: its bytes, ETag, and the version it was rendered for."""
+
+    version: str
+    etag: str
+    body: bytes
+    checked: int | None  # the archive generation at which the version was last confirmed
+
+
+class ArticlePages:
+    """The default view of article pages (no sort, group or page parameter), by version."""
+
+    def __init__(self, store: Any, size: int, file: PageFile | None = None, generation: Generation | None = None):
+        self.store = store
+        self.memory = TTLCache(size, float("inf"))
+        self.file = file
+        self.generation = generation
+
+    @property
+    def enabled(self) -> bool:
+        return self.memory.maxsize > 0 or self.file is not None
+
+    def current(self, article_id: int) -> tuple[str | None, Page | None, int | None]:
+        """(version, the page stored for it, generation); version None: no such article."""
+        gen = self.generation.current() if self.generation is not None else None
+        page = self.memory.get(article_id)
+        if page is not None and gen is not None and page.checked == gen:
+            return page.version, page, gen  # nothing written since it was confirmed
+        version = page_version(self.store, article_id)
+        if version is None:
+            return None, None, gen
+        if page is not None and page.version == version:
+            page.checked = gen
+            return version, page, gen
+        if self.file is not None:
+            found = self.file.get(article_id, version)
+            if found is not None:
+                page = Page(version, found[0], found[1], gen)
+                self.memory.put(article_id, page)
+                return version, page, gen
+        return version, None, gen
+
+    def keep(self, article_id: int, version: str, etag: str, body: bytes, gen: int | None) -> Page:
+        """Remember a page rendered for ``version``; ``gen``: the generation read before
+        the version (and so before the page was rendered)."""
+        page = Page(version, etag, body, gen)
+        self.memory.put(article_id, page)
+        if self.file is not None:
+            self.file.put(article_id, version, etag, body)
+        return page
+
+    def clear(self) -> None:
+        self.memory.clear()
+
+
+def default_file(store_url: str) -> Path:
+    """Where ``matome serve`` keeps the rendered pages of an archive: the user's cache
+    directory (``$XDG_CACHE_HOME``, else ``~/.cache``), one file per archive."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    name = hashlib.sha1(store_url.encode()).hexdigest()[:16]
+    return Path(base) / "matome" / f"pages-{name}.sqlite"

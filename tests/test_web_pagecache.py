@@ -1,0 +1,212 @@
+"""Article pages are rendered once per version of the article and kept (in memory and in a
+page file); a changed article or digest gets a new page and a new ETag at once; search
+results are reused only while the archive is unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import httpx
+import pytest
+
+import matome.web.app as web_app
+import matome.web.data as web_data
+import matome.web.pagecache as pagecache
+from archive_factory import make_entry
+from matome.store import open_store
+from matome.web import create_app
+from matome.web.pagecache import Generation, PageFile
+from test_store_support import db_url
+from test_web_fixtures import running_server
+
+__all__ = ["db_url"]  # the shared fixture, used by name
+
+PARAGRAPHS = (
+    "政府は新しい子育て支援策を発表した。対象は全国の世帯で、来年度から始まる。財源は国債でまかなう。",
+    "専門家は効果に疑問を示した。負担が将来の世代に回るとの指摘もある。議論は国会で続く見通しだ。",
+    "地方自治体からは歓迎の声が上がった。一方で事務の負担を心配する声もある。国は説明会を開く。",
+)
+COMMENTS = [
+    ("子育て支援には賛成だ。若い世代のためになる。", 40, 3),
+    ("財源がはっきりしないので反対だ。", 12, 30),
+    ("説明が足りない。もっと丁寧に説明するべきだ。", 18, 11),
+    ("地方にこそ必要な政策だと思う。", 9, 4),
+    ("将来の負担が心配だ。慎重に進めるべきだ。", 25, 2),
+    ("効果を検証してほしい。", 3, 9),
+]
+
+
+def get(url: str, **kw) -> httpx.Response:
+    return httpx.get(url, timeout=30, **kw)
+
+
+def _archive(url: str):
+    store = open_store(url)
+    report = store.ingest_entries([make_entry(930000, "子育て支援策の記事", COMMENTS, paragraphs=PARAGRAPHS)])
+    assert not report.failed and not report.digest_failures, report
+    return store, url, report.article_ids[0]
+
+
+@pytest.fixture()
+def archive(tmp_path):
+    """A SQLite archive with one article: (store, url, article id)."""
+    store, url, aid = _archive(str(tmp_path / "a.db"))
+    yield store, url, aid
+    store.close()
+
+
+@pytest.fixture()
+def any_archive(db_url):
+    """The same on each backend (PostgreSQL when a server is configured)."""
+    store, url, aid = _archive(db_url)
+    yield store, url, aid
+    store.close()
+
+
+@pytest.fixture()
+def renders(monkeypatch):
+    """The number of article pages rendered (calls of the renderer behind the route)."""
+    calls = []
+    real = web_app.render_article
+
+    def counting(*args, **kw):
+        calls.append(args[0]["id"])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(web_app, "render_article", counting)
+    return calls
+
+
+def test_a_redigested_article_gets_its_new_page_and_a_new_etag_at_once(any_archive, tmp_path, renders):
+    store, db, aid = any_archive
+    with running_server(create_app(store, page_file=tmp_path / "pages.sqlite")) as base:
+        url = f"{base}/articles/{aid}"
+        first = get(url)
+        assert first.status_code == 200
+        tag = first.headers["etag"]
+        assert get(url).content == first.content and renders == [aid]  # kept: not rendered again
+        assert get(url, headers={"If-None-Match": tag}).status_code == 304
+
+        # a new digest, written by another process (another connection) while the server runs
+        other = open_store(db)
+        assert other.redigest_one(aid, settings={"summary_sentences": 1}) is None
+        other.close()
+        after = get(url)
+        assert after.status_code == 200 and after.content != first.content
+        new_tag = after.headers["etag"]
+        assert new_tag != tag and new_tag == '"' + hashlib.sha1(after.content).hexdigest() + '"'
+        assert after.text.count('<ul class="summary-list">') == 1
+        assert len(after.text.split('<ul class="summary-list">')[1].split("</ul>")[0].split("<li>")) == 2  # 1 sentence
+        assert get(url, headers={"If-None-Match": tag}).status_code == 200  # the old page is gone
+        again = get(url, headers={"If-None-Match": new_tag})
+        assert again.status_code == 304 and again.content == b""
+        assert renders == [aid, aid]
+
+        # the votes change (a new fetch of the article): a new page again
+        entry = store.get_entry(aid)
+        changed = [(t, u + 100 if i == 0 else u, d) for i, (t, u, d) in enumerate(COMMENTS)]
+        updated = make_entry(930000, "子育て支援策の記事", changed, paragraphs=PARAGRAPHS)
+        assert entry.key == updated.key
+        assert store.ingest_entries([updated]).updated == 1
+        third = get(url)
+        assert third.headers["etag"] not in (tag, new_tag)
+        assert f'data-up="{COMMENTS[0][1] + 100}"' in third.text
+
+
+def test_kept_pages_are_served_with_the_routes_headers(archive, tmp_path):
+    store, _, aid = archive
+    with running_server(create_app(store, page_file=tmp_path / "pages.sqlite")) as base:
+        url = f"{base}/articles/{aid}"
+        rendered = get(url)  # rendered by the route
+        kept = get(url)  # the short path
+        assert kept.content == rendered.content
+        for name in ("content-type", "content-length", "etag", "cache-control", "content-security-policy",
+                     "x-content-type-options", "referrer-policy", "x-frame-options", "cross-origin-opener-policy",
+                     "cross-origin-resource-policy", "permissions-policy"):
+            assert kept.headers[name] == rendered.headers[name], name
+        # parameters, unknown ids and other methods still go through the routes
+        assert get(f"{url}?sort=up").status_code == 200
+        assert get(f"{base}/articles/{aid + 1000}").status_code == 404
+        assert get(f"{base}/articles/99999999999999999999").status_code == 404
+        assert httpx.post(url, timeout=30).status_code == 405
+
+
+def test_the_page_file_keeps_pages_across_restarts_for_their_version_only(archive, tmp_path, renders, monkeypatch):
+    store, _, aid = archive
+    pages = tmp_path / "pages.sqlite"
+    with running_server(create_app(store, page_file=pages)) as base:
+        first = get(f"{base}/articles/{aid}")
+    assert renders == [aid] and PageFile(pages).count() == 1
+    with running_server(create_app(store, page_file=pages)) as base:  # a new process: empty memory
+        again = get(f"{base}/articles/{aid}")
+    assert renders == [aid]  # served from the file, not rendered
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+
+    # another matome (templates or code changed): the kept page is not used
+    monkeypatch.setattr(pagecache, "render_version", lambda: "another-version")
+    with running_server(create_app(store, page_file=pages)) as base:
+        assert get(f"{base}/articles/{aid}").status_code == 200
+    assert renders == [aid, aid]
+
+
+def test_without_caches_every_view_is_rendered(archive, renders):
+    store, _, aid = archive
+    with running_server(create_app(store, cache_size=0)) as base:
+        first, second = get(f"{base}/articles/{aid}"), get(f"{base}/articles/{aid}")
+    assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
+    assert renders == [aid, aid]
+
+
+def test_search_results_are_reused_until_the_archive_changes(archive, monkeypatch):
+    store, path, _ = archive
+    calls = []
+    real = web_data.search_articles
+
+    def counting(*args, **kw):
+        calls.append(args[1])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(web_data, "search_articles", counting)
+    with running_server(create_app(store)) as base:
+        assert get(f"{base}/api/search?q=新語テスト").json()["total"] == 0
+        assert get(f"{base}/api/search?q=新語テスト").json()["total"] == 0
+        assert get(f"{base}/search?q=新語テスト").status_code == 200  # the same query (page size 20)
+        assert calls == ["新語テスト"]
+        assert get(f"{base}/api/search?q=新語テスト&limit=5").json()["total"] == 0  # another page: asked
+        assert len(calls) == 2
+
+        other = open_store(path)  # another process adds an article that holds the word
+        report = other.ingest_entries([make_entry(931000, "別の記事", [("新語テストという言葉が出てきた。", 5, 1)])])
+        other.close()
+        assert not report.failed
+        found = get(f"{base}/api/search?q=新語テスト").json()
+        assert found["total"] == 1 and found["results"][0]["article_id"] == report.article_ids[0]
+        page = get(f"{base}/search?q=新語テスト")
+        assert "新語テスト" in page.text and "別の記事" in page.text
+
+
+def test_generation_changes_when_another_connection_writes(tmp_path):
+    path = tmp_path / "a.db"
+    store = open_store(str(path))
+    try:
+        gen = Generation(store)
+        before = gen.current()
+        assert before is not None and gen.current() == before  # nothing written: the same
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE scratch (x)")
+        assert gen.current() != before
+        gen.close()
+    finally:
+        store.close()
+
+
+def test_a_broken_page_file_is_a_miss(tmp_path):
+    pages = PageFile(tmp_path / "p.sqlite")
+    pages.put(1, "v1", '"e"', b"<p>page</p>")
+    assert pages.get(1, "v1") == ('"e"', b"<p>page</p>")
+    assert pages.get(1, "v2") is None and pages.get(2, "v1") is None
+    with sqlite3.connect(tmp_path / "p.sqlite") as conn:
+        conn.execute("UPDATE pages SET body = x'00ff'")
+    assert pages.get(1, "v1") is None  # not zlib: treated as not kept
+    pages.close()

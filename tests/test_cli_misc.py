@@ -81,7 +81,7 @@ def test_serve_port_0_prints_the_port_it_listens_on(tmp_path):
     assert run(["ingest", "--db", db, "--no-digest", archive]).code == 0
     proc = subprocess.Popen([sys.executable, "-m", "matome.cli", "serve", "--db", str(db), "--port", "0"],
                             stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})  # its page file
+                            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path / "home")})
     try:
         line = proc.stderr.readline()
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
@@ -94,9 +94,14 @@ def test_serve_port_0_prints_the_port_it_listens_on(tmp_path):
             except httpx.TransportError:
                 time.sleep(0.1)
         assert r.status_code == 200 and r.json()["total"] == 1
+        page = httpx.get(url.replace("/api/articles", "/articles/" + str(r.json()["articles"][0]["id"])), timeout=30)
+        assert page.status_code == 200
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    # without --page-cache, serving (and rendering a page) leaves no file behind but the
+    # archive's own (its SQLite journal files)
+    assert [p.name for p in tmp_path.rglob("*") if not p.name.startswith("a.db")] == ["a.txt"]
 
 
 def test_postgres_scheme_is_accepted():

@@ -282,9 +282,11 @@ def test_serve_cli_binds_loopback_and_serves(tmp_path, wd):
     sock = free_socket()
     port = sock.getsockname()[1]
     sock.close()
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}  # where the rendered pages are kept
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path / "home")}
+    pages = tmp_path / "pages.sqlite"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "matome.cli", "serve", "--db", str(wd.path), "--port", str(port)],
+        [sys.executable, "-m", "matome.cli", "serve", "--db", str(wd.path), "--port", str(port),
+         "--page-cache", str(pages)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
@@ -303,8 +305,7 @@ def test_serve_cli_binds_loopback_and_serves(tmp_path, wd):
         assert httpx.post(f"http://127.0.0.1:{port}/api/ingest", files={"file": ("a", b"x")}).status_code == 404
         page = httpx.get(f"http://127.0.0.1:{port}/articles/{wd.seed_id}", timeout=30)
         assert page.status_code == 200
-        kept = list((tmp_path / "cache" / "matome").glob("pages-*.sqlite"))
-        assert len(kept) == 1 and PageFile(kept[0]).count() == 1
+        assert PageFile(pages).count() == 1  # the rendered page is kept in the file asked for
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -34,8 +34,8 @@ def register(app: typer.Typer) -> None:
         ),
         page_cache: str = typer.Option(
             None, "--page-cache", metavar="FILE",
-            help="File keeping the rendered article pages (shared by the workers, kept across restarts; "
-                 "default: one per archive in ~/.cache/matome/); 'none': in memory only.",
+            help="File keeping the rendered article pages (shared by the workers, kept across restarts); "
+                 "default 'none': the last pages in memory only.",
         ),
     ) -> None:
         """Serve the archive in the browser: articles, digests, opinion map, search, JSON API."""
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         from matome.store import StoreError, StoreURLError, open_store
         from matome.web import create_app
         from matome.web.app import PAGE_FILE_ENV
-        from matome.web.pagecache import PageFile, default_file
+        from matome.web.pagecache import PageFile
 
         if token is not None and len(token) < 12:
             fail("--token must be at least 12 characters long")
@@ -57,17 +57,15 @@ def register(app: typer.Typer) -> None:
         except OSError as e:
             store.close()
             fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
-        page_file = None if (page_cache or "").lower() == "none" else (page_cache or str(default_file(store.url)))
+        # a file only when asked for: serving reads the archive and leaves no file behind
+        page_file = None if (page_cache or "none").lower() == "none" else page_cache
         if page_file is not None:
             try:
                 PageFile(page_file).close()  # can it be made and written?
             except (OSError, sqlite3.Error) as e:
-                if page_cache:  # the file asked for
-                    sock.close()
-                    store.close()
-                    fail(f"cannot keep rendered pages in {page_cache}: {e}")
-                warn(f"cannot keep rendered pages in {page_file} ({e}): keeping them in memory only")
-                page_file = None
+                sock.close()
+                store.close()
+                fail(f"cannot keep rendered pages in {page_cache}: {e}")
         if not _is_loopback(host):
             warn(f"listening on {host}: the archive is readable by anyone who can reach this address")
         bound = sock.getsockname()[1]  # the real port, also when --port 0 let the system choose

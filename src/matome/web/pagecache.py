@@ -204,10 +204,3 @@ class ArticlePages:
     def clear(self) -> None:
         self.memory.clear()
 
-
-def default_file(store_url: str) -> Path:
-    """Where ``matome serve`` keeps the rendered pages of an archive: the user's cache
-    directory (``$XDG_CACHE_HOME``, else ``~/.cache``), one file per archive."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    name = hashlib.sha1(store_url.encode()).hexdigest()[:16]
-    return Path(base) / "matome" / f"pages-{name}.sqlite"

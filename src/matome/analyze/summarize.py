@@ -166,6 +166,49 @@ def compress(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(keep)
 
 
+# a sentence opening with the case it is about (「…いじめた問題で、」): the frame is a
+# summary line of its own (「…いじめた問題。」, the 。 taken from the sentence end) and the
+# rest a sentence
+_FRAME_RE = re.compile(
+    r"^([^「」『』。]{12,90}?(?:問題|事件|事故|騒動|裁判|訴訟|事案|疑惑|火災"
+    r"|[\u3400-\u9fff\u30a1-\u30faー](?=について|をめぐ|を巡|に関し|と関連し)))"
+    r"(?:で|について|をめぐり|を巡り|をめぐって|を巡って|に関して|に関し|と関連して|と関連し)、"
+)
+
+
+def _split_frame(text: str, offset: int) -> list[tuple[tuple[int, int], ...]] | None:
+    """Spans of the two pieces of a sentence opening with a frame, or None."""
+    if not text.endswith("。"):
+        return None
+    m = _FRAME_RE.match(text)
+    if not m or len(text) - m.end() < MIN_COMPRESSED or _depths(text)[m.end()] > 0:
+        return None
+    end = offset + len(text)
+    return [((offset, offset + m.end(1)), (end - 1, end)), ((offset + m.end(), end),)]
+
+
+def _compressed(para: str, piece: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """``piece`` (spans of ``para``) after :func:`compress`, as spans of ``para``."""
+    text = "".join(para[x:y] for x, y in piece)
+    keep = compress(text)
+    if len(keep) == 1 and keep[0] == (0, len(text)):
+        return piece
+    # map text positions back to paragraph positions, piece by piece
+    out: list[tuple[int, int]] = []
+    base = 0
+    for x, y in piece:
+        for ka, kb in keep:
+            lo, hi = max(ka, base), min(kb, base + y - x)
+            if lo < hi:
+                a, b = x + lo - base, x + hi - base
+                if out and out[-1][1] == a:
+                    out[-1] = (out[-1][0], b)
+                else:
+                    out.append((a, b))
+        base += y - x
+    return tuple(out)
+
+
 def _soft_parts(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` cut at soft breaks outside brackets."""
     cuts: list[tuple[int, int]] = []
@@ -264,19 +307,21 @@ def candidates(
                     eligible = False  # a caption: 「記者会見する岸田首相（2月13日、首相官邸）」
                 if headings and eligible and heading:
                     eligible = False  # a heading line
-                spans: tuple[tuple[int, int], ...] = ()
+                pieces = [((offset, offset + len(text)),)]
                 if shorten and eligible:
-                    keep = compress(text)
-                    if len(keep) > 1 or keep[0] != (0, len(text)):
-                        text = "".join(text[x:y] for x, y in keep)
-                        spans = tuple((offset + x, offset + y) for x, y in keep)
-                        offset = spans[0][0]
-                out.append(
-                    Candidate(
-                        text, p, k, offset, eligible, terminal, inner and a == 0, para_start, spans
+                    pieces = _split_frame(text, offset) or pieces
+                for n, piece in enumerate(pieces):
+                    if shorten and eligible:
+                        piece = _compressed(para, piece)
+                    ptext = "".join(para[x:y] for x, y in piece)
+                    spans = piece if len(piece) > 1 else ()
+                    out.append(
+                        Candidate(
+                            ptext, p, k, piece[0][0], eligible, terminal, inner and a == 0 and n == 0,
+                            para_start and n == 0, spans,
+                        )
                     )
-                )
-                k += 1
+                    k += 1
     return out
 
 

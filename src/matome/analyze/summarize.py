@@ -170,7 +170,7 @@ def compress(text: str) -> tuple[tuple[int, int], ...]:
 # summary line of its own (「…いじめた問題。」, the 。 taken from the sentence end) and the
 # rest a sentence
 _FRAME_RE = re.compile(
-    r"^([^「」『』。]{12,90}?(?:問題|事件|事故|騒動|裁判|訴訟|事案|疑惑|火災"
+    r"^([^「」『』。は]{12,90}?(?:問題|事件|事故|騒動|裁判|訴訟|事案|疑惑|火災|会見|会談|会議|公判|調査|試合|大会|選挙|番組|不祥事|トラブル"
     r"|[\u3400-\u9fff\u30a1-\u30faー](?=について|をめぐ|を巡|に関し|と関連し)))"
     r"(?:で|について|をめぐり|を巡り|をめぐって|を巡って|に関して|に関し|と関連して|と関連し)、"
 )

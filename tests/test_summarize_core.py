@@ -263,9 +263,15 @@ def test_a_case_frame_becomes_a_line_of_its_own():
     assert rest.start == para.index("神戸市は") and frame.sentence < rest.sentence
     for c in (frame, rest):
         assert c.text == "".join(para[a:b] for a, b in (c.spans or ((c.start, c.start + len(c.text)),)))
-    # whole sentences without shortening; no frame inside a quote or without a sentence end
+    # whole sentences without shortening
     assert [c.text for c in candidates([para], shorten=False)] == [para]
-    for whole in ("「いじめた問題で、市は提出した」と語った。", "同僚をいじめた問題で、市は条例案を提出"):
+    # no frame inside a quote, without a sentence end, holding a topic は or someone's account
+    for whole in (
+        "「いじめた問題で、市は提出した」と語った。",
+        "同僚をいじめた問題で、市は条例案を提出",
+        "山梨県の長崎幸太郎知事は６日の定例記者会見で、登山者に注意を呼びかけた。",
+        "地元紙によると、同僚をいじめた判決で、市は条例案を提出した。",
+    ):
         assert len(candidates([whole])) == 1
     sents = summarize([para], max_chars=len(para), max_sentences=None)
     assert sents and all(len(s.pieces) >= 1 for s in sents)

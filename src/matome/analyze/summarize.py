@@ -170,9 +170,9 @@ def compress(text: str) -> tuple[tuple[int, int], ...]:
 # summary line of its own (「…いじめた問題。」, the 。 taken from the sentence end) and the
 # rest a sentence
 _FRAME_RE = re.compile(
-    r"^([^「」『』。は]{12,90}?(?:問題|事件|事故|騒動|裁判|訴訟|事案|疑惑|火災|会見|会談|会議|公判|調査|試合|大会|選挙|番組|不祥事|トラブル"
+    r"^([^「」『』。は]{12,90}?(?:問題|事件|事故|騒動|裁判|訴訟|事案|疑惑|火災|会見|会談|会議|公判|調査|試合|大会|選挙|番組|不祥事|トラブル|騒ぎ|報道|発言|判決"
     r"|[\u3400-\u9fff\u30a1-\u30faー](?=について|をめぐ|を巡|に関し|と関連し)))"
-    r"(?:で|について|をめぐり|を巡り|をめぐって|を巡って|に関して|に関し|と関連して|と関連し)、"
+    r"(?:で|では|について|をめぐり|を巡り|をめぐって|を巡って|に関して|に関し|と関連して|と関連し)、"
 )
 
 
@@ -183,6 +183,8 @@ def _split_frame(text: str, offset: int) -> list[tuple[tuple[int, int], ...]] | 
     m = _FRAME_RE.match(text)
     if not m or len(text) - m.end() < MIN_COMPRESSED or _depths(text)[m.end()] > 0:
         return None
+    if "によると" in m.group(1) or "によれば" in m.group(1):
+        return None  # the frame is someone's account, not the case
     end = offset + len(text)
     return [((offset, offset + m.end(1)), (end - 1, end)), ((offset + m.end(), end),)]
 

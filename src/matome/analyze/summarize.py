@@ -14,13 +14,15 @@ model's JSON table once per process):
    end like prose).
 3. Compression (``compress``): an eligible sentence leaves out parentheticals (readings,
    ages, original spellings: ``渡辺さん（64）で`` → ``渡辺さんで``) and a leading
-   attribution (``警察によると、``). Only material is removed: a candidate's text is the
-   concatenation of exact substrings of its paragraph, recorded in ``spans``.
+   attribution (``警察によると、``); a sentence opening with its case (``…いじめた問題で、``)
+   becomes two candidates, the frame as a line of its own (``…いじめた問題。``, the ``。``
+   taken from the sentence end) and the rest. Only material is removed: a candidate's text
+   is the concatenation of exact substrings of its paragraph, recorded in ``spans``.
 4. ``score``: the learned scorer (``summary_features`` + ``summary_model``, trained on
    livedoor dev by ``bench/train_summarizer.py``) estimates for each sentence the share of
    its character bigrams that a reader's summary keeps, from position, length, TF-IDF
-   centroid and LexRank similarity, quotation, number, proper-noun (Sudachi POS) and
-   sentence-ending cues.
+   centroid and LexRank similarity, quotation, number, proper-noun (Sudachi POS),
+   sentence-ending and script (kanji, kana, Latin) cues.
 5. ``select``: a small knapsack maximising the estimated F1 against a summary of the
    budget's length within the budgets in characters and sentences (copies of a better
    sentence left out; MMR when there is no character budget); source order.

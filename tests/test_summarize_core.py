@@ -251,6 +251,33 @@ def test_compression_leaves_out_parentheticals_and_a_leading_attribution():
     assert_provenance([para, "市は再発防止策を検討している。"], sents)
 
 
+def test_a_case_frame_becomes_a_line_of_its_own():
+    para = (
+        "神戸市立東須磨小で教諭４人が同僚をいじめた問題で、神戸市は２８日、"
+        "加害教諭（４人）への給与支払いを差し止める改正条例案を市議会に提出した。"
+    )
+    frame, rest = candidates([para])
+    assert frame.text == "神戸市立東須磨小で教諭４人が同僚をいじめた問題。"
+    assert frame.spans == ((0, para.index("で、神戸市")), (len(para) - 1, len(para)))
+    assert rest.text == "神戸市は２８日、加害教諭への給与支払いを差し止める改正条例案を市議会に提出した。"
+    assert rest.start == para.index("神戸市は") and frame.sentence < rest.sentence
+    for c in (frame, rest):
+        assert c.text == "".join(para[a:b] for a, b in (c.spans or ((c.start, c.start + len(c.text)),)))
+    # whole sentences without shortening
+    assert [c.text for c in candidates([para], shorten=False)] == [para]
+    # no frame inside a quote, without a sentence end, holding a topic は or someone's account
+    for whole in (
+        "「いじめた問題で、市は提出した」と語った。",
+        "同僚をいじめた問題で、市は条例案を提出",
+        "山梨県の長崎幸太郎知事は６日の定例記者会見で、登山者に注意を呼びかけた。",
+        "地元紙によると、同僚をいじめた判決で、市は条例案を提出した。",
+    ):
+        assert len(candidates([whole])) == 1
+    sents = summarize([para], max_chars=len(para), max_sentences=None)
+    assert sents and all(len(s.pieces) >= 1 for s in sents)
+    assert_provenance([para], sents)
+
+
 def _brute_force_best(lengths, values, budget, count):
     best = 0.0
     for r in range(1, len(lengths) + 1):

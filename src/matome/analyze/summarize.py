@@ -14,13 +14,15 @@ model's JSON table once per process):
    end like prose).
 3. Compression (``compress``): an eligible sentence leaves out parentheticals (readings,
    ages, original spellings: ``渡辺さん（64）で`` → ``渡辺さんで``) and a leading
-   attribution (``警察によると、``). Only material is removed: a candidate's text is the
-   concatenation of exact substrings of its paragraph, recorded in ``spans``.
+   attribution (``警察によると、``); a sentence opening with its case (``…いじめた問題で、``)
+   becomes two candidates, the frame as a line of its own (``…いじめた問題。``, the ``。``
+   taken from the sentence end) and the rest. Only material is removed: a candidate's text
+   is the concatenation of exact substrings of its paragraph, recorded in ``spans``.
 4. ``score``: the learned scorer (``summary_features`` + ``summary_model``, trained on
    livedoor dev by ``bench/train_summarizer.py``) estimates for each sentence the share of
    its character bigrams that a reader's summary keeps, from position, length, TF-IDF
-   centroid and LexRank similarity, quotation, number, proper-noun (Sudachi POS) and
-   sentence-ending cues.
+   centroid and LexRank similarity, quotation, number, proper-noun (Sudachi POS),
+   sentence-ending and script (kanji, kana, Latin) cues.
 5. ``select``: a small knapsack maximising the estimated F1 against a summary of the
    budget's length within the budgets in characters and sentences (copies of a better
    sentence left out; MMR when there is no character budget); source order.
@@ -166,6 +168,53 @@ def compress(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(keep)
 
 
+# a sentence opening with the case it is about (「…いじめた問題で、」): the frame is a
+# summary line of its own (「…いじめた問題。」, the 。 taken from the sentence end) and the
+# rest a sentence
+_FRAME_RE = re.compile(
+    r"^([^「」『』。は]{8,90}?"  # no topic は: 「知事は…会見で、」 is not a frame
+    r"(?:問題|事件|事故|騒動|裁判|訴訟|事案|疑惑|火災|会見|会談|会議|公判|調査|試合|大会|選挙"
+    r"|番組|不祥事|トラブル|騒ぎ|報道|発言|判決"
+    r"|[\u3400-\u9fff\u30a1-\u30faー](?=について|をめぐ|を巡|に関し|と関連し)))"
+    r"(?:で|では|について|をめぐり|を巡り|をめぐって|を巡って|に関して|に関し|と関連して|と関連し)、"
+)
+
+
+def _split_frame(text: str, offset: int) -> list[tuple[tuple[int, int], ...]] | None:
+    """Spans of the two pieces of a sentence opening with a frame, or None."""
+    if not text.endswith("。"):
+        return None
+    m = _FRAME_RE.match(text)
+    if not m or len(text) - m.end() < MIN_COMPRESSED or _depths(text)[m.end()] > 0:
+        return None
+    if "によると" in m.group(1) or "によれば" in m.group(1):
+        return None  # the frame is someone's account, not the case
+    end = offset + len(text)
+    return [((offset, offset + m.end(1)), (end - 1, end)), ((offset + m.end(), end),)]
+
+
+def _compressed(para: str, piece: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """``piece`` (spans of ``para``) after :func:`compress`, as spans of ``para``."""
+    text = "".join(para[x:y] for x, y in piece)
+    keep = compress(text)
+    if len(keep) == 1 and keep[0] == (0, len(text)):
+        return piece
+    # map text positions back to paragraph positions, piece by piece
+    out: list[tuple[int, int]] = []
+    base = 0
+    for x, y in piece:
+        for ka, kb in keep:
+            lo, hi = max(ka, base), min(kb, base + y - x)
+            if lo < hi:
+                a, b = x + lo - base, x + hi - base
+                if out and out[-1][1] == a:
+                    out[-1] = (out[-1][0], b)
+                else:
+                    out.append((a, b))
+        base += y - x
+    return tuple(out)
+
+
 def _soft_parts(text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` cut at soft breaks outside brackets."""
     cuts: list[tuple[int, int]] = []
@@ -264,19 +313,21 @@ def candidates(
                     eligible = False  # a caption: 「記者会見する岸田首相（2月13日、首相官邸）」
                 if headings and eligible and heading:
                     eligible = False  # a heading line
-                spans: tuple[tuple[int, int], ...] = ()
+                pieces = [((offset, offset + len(text)),)]
                 if shorten and eligible:
-                    keep = compress(text)
-                    if len(keep) > 1 or keep[0] != (0, len(text)):
-                        text = "".join(text[x:y] for x, y in keep)
-                        spans = tuple((offset + x, offset + y) for x, y in keep)
-                        offset = spans[0][0]
-                out.append(
-                    Candidate(
-                        text, p, k, offset, eligible, terminal, inner and a == 0, para_start, spans
+                    pieces = _split_frame(text, offset) or pieces
+                for n, piece in enumerate(pieces):
+                    if shorten and eligible:
+                        piece = _compressed(para, piece)
+                    ptext = "".join(para[x:y] for x, y in piece)
+                    spans = piece if len(piece) > 1 else ()
+                    out.append(
+                        Candidate(
+                            ptext, p, k, piece[0][0], eligible, terminal, inner and a == 0 and n == 0,
+                            para_start and n == 0, spans,
+                        )
                     )
-                )
-                k += 1
+                    k += 1
     return out
 
 

@@ -72,6 +72,10 @@ FEATURES: tuple[str, ...] = (
     "first_person",
     "has_date",
     "article_log",
+    "kanji_frac",
+    "hiragana_frac",
+    "katakana_frac",
+    "latin_frac",
 )
 
 _QUOTE_RE = re.compile(r"「[^「」]*」|『[^『』]*』")
@@ -81,6 +85,10 @@ _ATTRIB_RE = re.compile(
     r"によると|によれば|と(?:述べ|語|話|明らかに|発表|説明|強調|指摘|報じ|伝え|コメント|明か)"
 )
 _FIRST_PERSON_RE = re.compile(r"私|僕|筆者|我々|わたし|ぼく")
+_KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々〆]")
+_HIRAGANA_RE = re.compile(r"[\u3041-\u309f]")
+_KATAKANA_RE = re.compile(r"[\u30a1-\u30ff\uff66-\uff9f]")
+_LATIN_RE = re.compile(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]")
 
 
 def _ending(text: str) -> str:
@@ -144,6 +152,10 @@ def row(
         float(bool(_FIRST_PERSON_RE.search(text))),
         float(bool(_DATE_RE.search(text))),
         math.log1p(n),
+        len(_KANJI_RE.findall(text)) / max(1, length),
+        len(_HIRAGANA_RE.findall(text)) / max(1, length),
+        len(_KATAKANA_RE.findall(text)) / max(1, length),
+        len(_LATIN_RE.findall(text)) / max(1, length),
     ]
 
 

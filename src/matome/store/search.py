@@ -7,15 +7,16 @@ finds ``ＡＩ``; ``ﾃﾞｼﾞﾀﾙ`` and ``デジタル`` find each other). 
 rewritten: each term is looked up in all of its forms, on both backends and through their
 indexes (an OR of the forms). SQLite narrows rows down with bigram FTS5 indexes that serve
 terms of every length (:mod:`matome.store.grams`) and checks every term with ``instr``;
-PostgreSQL answers with ``LIKE`` served by pg_trgm GIN indexes (terms under 3 characters:
-by walking the ranking index, else a scan).
+PostgreSQL narrows them down with bigram GIN indexes that serve terms of 2+ characters
+(:mod:`matome.store.pg_grams`; 1-character terms: by walking the ranking index, else a scan)
+and checks every term with ``LIKE``/``strpos``.
 
 Ranking, the same on both backends: where the words occur (``score`` = 10 × kind weight:
 title 40, summary 30, body 20, comment 10), then ▲ (articles have none: 0), then the newer
 article (higher id), then the comment's position. Because it needs nothing computed from a
 row's text, a search walks the comments in ranking order (index ``ix_comments_rank``) and
 stops at the page's last hit; only when the words are rare (fewer than a page among the
-first ``WALK_ROWS`` comments by ▲, or fewer than ``WALK_ROWS`` index candidates on SQLite)
+first ``WALK_ROWS`` comments by ▲, or fewer than ``WALK_ROWS`` index candidates)
 does it collect the index's candidates and sort them.
 """
 
@@ -169,6 +170,33 @@ def _snippet_terms(terms: list[str]) -> list[str]:
     return [f for t in terms for f in width_forms(t)]
 
 
+def _pg_candidates(conn: Connection, terms: list[str], column: str | None = None):
+    """PostgreSQL: the ids that may hold every term (the bigram index's candidates, and the
+    rows above its watermark, not indexed yet, by scan), or None when no term can use the
+    index (1-character words). ``column``: an article field; None: the comments."""
+    from matome.store import pg_grams
+
+    grams_column = "grams" if column is None else column
+    cond = pg_grams.condition(grams_column, (width_forms(t) for t in terms))
+    if cond is None:
+        return None
+    table, name, gram_table = ((comments, pg_grams.COMMENTS, "comment_grams") if column is None
+                               else (articles, pg_grams.ARTICLES, "article_grams"))
+    indexed = select(text("id")).select_from(text(gram_table)).where(text(cond))
+    return indexed.union_all(select(table.c.id).where(table.c.id > pg_grams.watermark(conn, name)))
+
+
+def _pg_few(conn: Connection, terms: list[str]) -> bool:
+    """PostgreSQL: whether the bigram index holds fewer than WALK_ROWS candidate comments."""
+    from matome.store import pg_grams
+
+    cond = pg_grams.condition("grams", (width_forms(t) for t in terms))
+    if cond is None:
+        return False
+    probe = text(f"SELECT count(*) FROM (SELECT 1 FROM comment_grams WHERE {cond} LIMIT :n) s")
+    return conn.execute(probe, {"n": WALK_ROWS}).scalar_one() < WALK_ROWS
+
+
 def _bound(value: str | date | datetime | None, *, end: bool) -> tuple[str, bool] | None:
     """A date filter as (ISO string in JST, inclusive); a bare date ``until`` includes that whole day."""
     if value is None or value == "":
@@ -192,8 +220,6 @@ def _like_pattern(term: str) -> str:
 def _contains(conn: Connection, column, term: str):
     if conn.dialect.name == "postgresql":
         if len(term) < 3:
-            # pg_trgm cannot narrow down words under 3 characters: with LIKE the planner
-            # would scan the whole GIN index; strpos() leaves it to walk an ordered index
             return func.strpos(column, term) > 0
         return column.like(_like_pattern(term), escape="\\")
     return func.instr(column, term) > 0
@@ -229,6 +255,9 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
     if sqlite and article_id is None and not (afilters and grams.only_prefix_queries(terms)):
         match = _match_query(terms)
     few = False
+    pg = conn.dialect.name == "postgresql" and article_id is None
+    if pg:
+        few = _pg_few(conn, terms)
     if match and not grams.only_prefix_queries(terms):
         # rare words (fewer than WALK_ROWS index candidates, counted with a bounded read of
         # the index) are sorted directly: walking the ranking would not find a page of them
@@ -251,9 +280,7 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
         finally:
             cursor.close()
     elif article_id is None:
-        # the same walk in SQL, with the article filters joined (on both backends:
-        # PostgreSQL's planner would otherwise scan pg_trgm's GIN index for words under 3
-        # characters, which it cannot narrow down)
+        # the same walk in SQL, with the article filters joined (on both backends)
         first = (
             select(*cols, comments.c.text)
             .with_hint(comments, "INDEXED BY ix_comments_rank", "sqlite")
@@ -281,6 +308,8 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
         tail = select(comments.c.id).where(comments.c.id > fts.watermark(conn, fts.COMMENTS))
         q = q.where(comments.c.id.in_(indexed.union_all(tail)))
         params["m"] = match
+    elif pg and (candidates := _pg_candidates(conn, terms)) is not None:
+        q = q.where(comments.c.id.in_(candidates))
     return [tuple(r) for r in conn.execute(q.order_by(*order).limit(want), params)]
 
 
@@ -297,6 +326,8 @@ def _article_hits(conn: Connection, kind: str, terms: list[str], afilters: list,
         tail = select(articles.c.id).where(articles.c.id > fts.watermark(conn, fts.ARTICLES))
         q = q.where(articles.c.id.in_(indexed.union_all(tail)))
         params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
+    elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms, col.name)) is not None:
+        q = q.where(articles.c.id.in_(candidates))
     return [tuple(r) for r in conn.execute(q.order_by(articles.c.id.desc()).limit(want), params)]
 
 
@@ -406,6 +437,8 @@ def _comment_groups(conn: Connection, terms: list[str], afilters: list, min_up: 
         tail = select(comments.c.id).where(comments.c.id > fts.watermark(conn, fts.COMMENTS))
         q = q.where(comments.c.id.in_(indexed.union_all(tail)))
         params["m"] = match
+    elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms)) is not None:
+        q = q.where(comments.c.id.in_(candidates))
     q = q.group_by(comments.c.article_id)
     return {aid: (int(up), int(n)) for aid, up, n in conn.execute(q, params)}
 
@@ -423,6 +456,8 @@ def _field_ids(conn: Connection, kind: str, terms: list[str], afilters: list) ->
         tail = select(articles.c.id).where(articles.c.id > fts.watermark(conn, fts.ARTICLES))
         q = q.where(articles.c.id.in_(indexed.union_all(tail)))
         params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
+    elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms, col.name)) is not None:
+        q = q.where(articles.c.id.in_(candidates))
     return set(conn.execute(q, params).scalars())
 
 

@@ -7,6 +7,7 @@ import time as _time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+import psycopg
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -15,7 +16,7 @@ from matome.io.jsonl import FORMAT, entry_from_dict
 from matome.model import DB_INT_MAX, Digest, Entry
 from matome.store import digests as digest_engine
 from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
-from matome.store.ingest import IngestReport, merge_entry, utc_now
+from matome.store.ingest import IngestReport, Staged, merge_entry, utc_now, write_staged
 from matome.store.keys import entry_sha1
 from matome.store.migrate import current_revision, head_revision, upgrade
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
@@ -29,6 +30,10 @@ RETRIES = 5
 BATCH_ARTICLES = {"sqlite": 200, "postgresql": 50}
 #: ... and at most about this many comments per transaction.
 BATCH_COMMENTS = 20_000
+
+
+class _StagedWriteFailed(Exception):
+    """Writing a batch's staged rows with COPY failed: the batch is written again without."""
 
 
 class StoreError(RuntimeError):
@@ -126,25 +131,43 @@ class Store:
 
     def _write_batch(self, conn, batch, report: IngestReport, progress: Progress | None, observed_at: str | None) -> None:
         """One transaction for the batch, one savepoint per article; a transient conflict
-        (lock, deadlock) retries the whole batch."""
+        (lock, deadlock) retries the whole batch.
+
+        PostgreSQL: the articles' records and new comments are staged and written at the end
+        of the batch with COPY (:func:`write_staged`); should that fail, the batch is rolled
+        back and written again article by article, each in its savepoint, so that a bad
+        article is still rolled back alone."""
         outcome: list[tuple[str, Any]] = []
+        staging = self.dialect == "postgresql"
         for attempt in range(RETRIES):
             outcome = []
             try:
                 with conn.begin():
                     at = observed_at or utc_now()
+                    pending, keys = Staged(), set()
                     for entry, where, sha1, digest_row in batch:
+                        if staging and entry.key in keys and pending:
+                            self._flush(conn, pending)  # the same article twice: its first rows first
+                            pending = Staged()
+                        keys.add(entry.key)
+                        staged = Staged() if staging else None
                         try:
                             with conn.begin_nested():
                                 outcome.append(("ok", merge_entry(conn, entry, observed_at=at, sha1=sha1,
-                                                                  digest_row=digest_row)))
+                                                                  digest_row=digest_row, staged=staged)))
+                            if staged:
+                                pending.add(staged)
                         except OperationalError as e:
                             if _transient(e):
                                 raise
                             outcome.append(("failed", _db_message(e)))
                         except (SQLAlchemyError, ValueError, TypeError, KeyError) as e:
                             outcome.append(("failed", _db_message(e)))
+                    if pending:
+                        self._flush(conn, pending)
                 break
+            except _StagedWriteFailed:
+                staging = False  # again, article by article
             except OperationalError as e:
                 if attempt + 1 == RETRIES or not _transient(e):
                     outcome = [("failed", _db_message(e))] * len(batch)
@@ -164,9 +187,22 @@ class Store:
             if progress is not None:
                 progress(entry, status)
 
-    def build_search_index(self) -> int:
-        """SQLite: index every row the search index does not hold yet (searches do this
-        first anyway); returns how many rows were indexed. PostgreSQL: nothing to do."""
+    @staticmethod
+    def _flush(conn, pending: Staged) -> None:
+        try:
+            write_staged(conn, pending)
+        except (SQLAlchemyError, psycopg.Error, ValueError, TypeError) as e:
+            raise _StagedWriteFailed(str(e)) from e
+
+    def build_search_index(self, *, lock_timeout_ms: int | None = None) -> int:
+        """Index every row the search index does not hold yet (searches do this first
+        anyway); returns how many rows were indexed. PostgreSQL: ``lock_timeout_ms`` bounds
+        the wait for ingests in flight (:mod:`matome.store.pg_grams`)."""
+        if self.dialect == "postgresql":
+            from matome.store import pg_grams
+
+            with self.engine.connect() as conn, conn.begin():
+                return pg_grams.catch_up(conn, lock_timeout_ms=lock_timeout_ms) if pg_grams.behind(conn) else 0
         if self.dialect != "sqlite":
             return 0
         from matome.store import fts
@@ -395,6 +431,14 @@ class Store:
             return _search_articles(conn, query, **filters)
 
     def _ensure_index(self) -> None:
+        if self.dialect == "postgresql":
+            from matome.store import pg_grams
+
+            try:
+                self.build_search_index(lock_timeout_ms=pg_grams.LOCK_TIMEOUT_MS)
+            except DBAPIError:
+                pass  # a role that cannot write, ingests holding the tables: the search scans the tail
+            return
         if self.dialect != "sqlite":
             return
         try:

@@ -193,6 +193,8 @@ def catch_up(conn: Connection, *, lock_timeout_ms: int | None = None) -> int:
             at, done = rows[-1][0], done + len(rows)
         if rebuild:
             conn.execute(text(_INDEXES[index]))
+            # fresh statistics, or the planner guesses at the candidates of a search
+            conn.execute(text(f"ANALYZE {table}, {index.removeprefix('ix_')}"))
         else:  # merge what went to the GIN pending list now, not in the searches
             conn.execute(text("SELECT gin_clean_pending_list(CAST(:i AS regclass))"), {"i": index})
         conn.execute(text("UPDATE search_state SET value = :v WHERE name = :n"), {"v": top, "n": name})

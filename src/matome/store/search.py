@@ -183,7 +183,10 @@ def _pg_candidates(conn: Connection, terms: list[str], column: str | None = None
     table, name, gram_table = ((comments, pg_grams.COMMENTS, "comment_grams") if column is None
                                else (articles, pg_grams.ARTICLES, "article_grams"))
     indexed = select(text("id")).select_from(text(gram_table)).where(text(cond))
-    return indexed.union_all(select(table.c.id).where(table.c.id > pg_grams.watermark(conn, name)))
+    low = pg_grams.watermark(conn, name)
+    if (conn.execute(select(func.max(table.c.id))).scalar() or 0) <= low:
+        return indexed  # nothing waits to be indexed (the usual case): no scan to plan
+    return indexed.union_all(select(table.c.id).where(table.c.id > low))
 
 
 def _pg_few(conn: Connection, terms: list[str]) -> bool:
@@ -309,7 +312,12 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
         q = q.where(comments.c.id.in_(indexed.union_all(tail)))
         params["m"] = match
     elif pg and (candidates := _pg_candidates(conn, terms)) is not None:
-        q = q.where(comments.c.id.in_(candidates))
+        # OFFSET 0 keeps the planner from walking the ranking index for the first rows
+        # that are among the candidates (its usual plan for ORDER BY … LIMIT): the
+        # candidates are fetched by id first, then sorted
+        found = q.where(comments.c.id.in_(candidates)).offset(0).subquery()
+        q = select(*found.c)
+        order = (found.c.up.desc(), found.c.article_id.desc(), found.c.position)
     return [tuple(r) for r in conn.execute(q.order_by(*order).limit(want), params)]
 
 
@@ -327,7 +335,8 @@ def _article_hits(conn: Connection, kind: str, terms: list[str], afilters: list,
         q = q.where(articles.c.id.in_(indexed.union_all(tail)))
         params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
     elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms, col.name)) is not None:
-        q = q.where(articles.c.id.in_(candidates))
+        found = q.where(articles.c.id.in_(candidates)).offset(0).subquery()  # candidates first (as above)
+        return [tuple(r) for r in conn.execute(select(*found.c).order_by(found.c.id.desc()).limit(want))]
     return [tuple(r) for r in conn.execute(q.order_by(articles.c.id.desc()).limit(want), params)]
 
 

@@ -153,13 +153,18 @@ def watermark(conn: Connection, name: str = COMMENTS) -> int:
     return conn.execute(text("SELECT value FROM search_state WHERE name = :n"), {"n": name}).scalar_one()
 
 
+def state(conn: Connection) -> dict[str, tuple[int, int]]:
+    """{watermark name: (watermark, highest id of its table)}, in one query."""
+    row = conn.execute(text(
+        "SELECT (SELECT value FROM search_state WHERE name = :c), (SELECT max(id) FROM comments), "
+        "(SELECT value FROM search_state WHERE name = :a), (SELECT max(id) FROM articles)"),
+        {"c": COMMENTS, "a": ARTICLES}).one()
+    return {COMMENTS: (row[0], row[1] or 0), ARTICLES: (row[2], row[3] or 0)}
+
+
 def behind(conn: Connection) -> bool:
     """Whether rows wait to be indexed (two max(id) look-ups)."""
-    for name, table in ((COMMENTS, "comments"), (ARTICLES, "articles")):
-        top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
-        if top > watermark(conn, name):
-            return True
-    return False
+    return any(top > low for low, top in state(conn).values())
 
 
 def catch_up(conn: Connection, *, lock_timeout_ms: int | None = None) -> int:

@@ -22,12 +22,13 @@ does it collect the index's candidates and sort them.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import ARRAY, Connection, Integer, any_, cast, func, literal_column, or_, select, text
 
 from matome.model import JST
 from matome.store import grams
@@ -182,22 +183,50 @@ def _pg_candidates(conn: Connection, terms: list[str], column: str | None = None
         return None
     table, name, gram_table = ((comments, pg_grams.COMMENTS, "comment_grams") if column is None
                                else (articles, pg_grams.ARTICLES, "article_grams"))
-    indexed = select(text("id")).select_from(text(gram_table)).where(text(cond))
-    low = pg_grams.watermark(conn, name)
-    if (conn.execute(select(func.max(table.c.id))).scalar() or 0) <= low:
+    indexed = select(literal_column("id")).select_from(text(gram_table)).where(text(cond))
+    state = conn.info.get(_PG_STATE)
+    if state is None:  # read once per search (search() and search_articles() drop it when done)
+        state = conn.info[_PG_STATE] = pg_grams.state(conn)
+    low, top = state[name]
+    if top <= low:
         return indexed  # nothing waits to be indexed (the usual case): no scan to plan
     return indexed.union_all(select(table.c.id).where(table.c.id > low))
 
 
-def _pg_few(conn: Connection, terms: list[str]) -> bool:
-    """PostgreSQL: whether the bigram index holds fewer than WALK_ROWS candidate comments."""
+_PG_STATE = "matome_pg_grams_state"
+
+
+def _pg_any(candidates):
+    """``= ANY(the candidates as one array)``: computed once, then looked up by primary key
+    (with ``IN (…)`` the planner may scan a whole table and test each row's text first)."""
+    found = candidates.subquery()
+    # the cast makes it an array expression: "ANY (SELECT …)" would compare with each row
+    return any_(cast(select(func.array_agg(found.c.id)).scalar_subquery(), ARRAY(Integer)))
+
+
+def _one_state(fn):
+    """Read the PostgreSQL index watermarks at most once per call of ``fn`` (a search)."""
+    @functools.wraps(fn)
+    def run(conn: Connection, *args, **kwargs):
+        conn.info.pop(_PG_STATE, None)
+        try:
+            return fn(conn, *args, **kwargs)
+        finally:
+            conn.info.pop(_PG_STATE, None)
+
+    return run
+
+
+def _pg_article_walk(conn: Connection, terms: list[str], column: str, want: int) -> bool:
+    """PostgreSQL: whether walking the articles from the newest finds ``want`` hits in a
+    field sooner than fetching the index's candidates: when the candidates are so many that
+    ``want`` of them lie among the newest want × (articles / candidates)."""
     from matome.store import pg_grams
 
-    cond = pg_grams.condition("grams", (width_forms(t) for t in terms))
-    if cond is None:
-        return False
-    probe = text(f"SELECT count(*) FROM (SELECT 1 FROM comment_grams WHERE {cond} LIMIT :n) s")
-    return conn.execute(probe, {"n": WALK_ROWS}).scalar_one() < WALK_ROWS
+    cond = pg_grams.condition(column, (width_forms(t) for t in terms))
+    n = conn.execute(text(f"SELECT count(*) FROM article_grams WHERE {cond}")).scalar_one()
+    total = conn.execute(select(func.max(articles.c.id))).scalar() or 0
+    return n * n > want * total
 
 
 def _bound(value: str | date | datetime | None, *, end: bool) -> tuple[str, bool] | None:
@@ -258,9 +287,8 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
     if sqlite and article_id is None and not (afilters and grams.only_prefix_queries(terms)):
         match = _match_query(terms)
     few = False
+    # PostgreSQL: no probe (counting a common bigram's candidates costs more than the walk)
     pg = conn.dialect.name == "postgresql" and article_id is None
-    if pg:
-        few = _pg_few(conn, terms)
     if match and not grams.only_prefix_queries(terms):
         # rare words (fewer than WALK_ROWS index candidates, counted with a bounded read of
         # the index) are sorted directly: walking the ranking would not find a page of them
@@ -315,7 +343,7 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
         # OFFSET 0 keeps the planner from walking the ranking index for the first rows
         # that are among the candidates (its usual plan for ORDER BY … LIMIT): the
         # candidates are fetched by id first, then sorted
-        found = q.where(comments.c.id.in_(candidates)).offset(0).subquery()
+        found = q.where(comments.c.id == _pg_any(candidates)).offset(0).subquery()
         q = select(*found.c)
         order = (found.c.up.desc(), found.c.article_id.desc(), found.c.position)
     return [tuple(r) for r in conn.execute(q.order_by(*order).limit(want), params)]
@@ -335,11 +363,16 @@ def _article_hits(conn: Connection, kind: str, terms: list[str], afilters: list,
         q = q.where(articles.c.id.in_(indexed.union_all(tail)))
         params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
     elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms, col.name)) is not None:
-        found = q.where(articles.c.id.in_(candidates)).offset(0).subquery()  # candidates first (as above)
+        # common words: from the newest article down; others: the candidates, fetched
+        # before they are sorted (as for the comments)
+        if _pg_article_walk(conn, terms, col.name, want):
+            return [tuple(r) for r in conn.execute(q.order_by(articles.c.id.desc()).limit(want))]
+        found = q.where(articles.c.id == _pg_any(candidates)).offset(0).subquery()
         return [tuple(r) for r in conn.execute(select(*found.c).order_by(found.c.id.desc()).limit(want))]
     return [tuple(r) for r in conn.execute(q.order_by(articles.c.id.desc()).limit(want), params)]
 
 
+@_one_state
 def search(
     conn: Connection,
     query: str,
@@ -466,10 +499,11 @@ def _field_ids(conn: Connection, kind: str, terms: list[str], afilters: list) ->
         q = q.where(articles.c.id.in_(indexed.union_all(tail)))
         params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
     elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms, col.name)) is not None:
-        q = q.where(articles.c.id.in_(candidates))
+        q = q.where(articles.c.id == _pg_any(candidates))
     return set(conn.execute(q, params).scalars())
 
 
+@_one_state
 def search_articles(
     conn: Connection,
     query: str,

@@ -217,16 +217,17 @@ def _one_state(fn):
     return run
 
 
-def _pg_article_walk(conn: Connection, terms: list[str], column: str, want: int) -> bool:
-    """PostgreSQL: whether walking the articles from the newest finds ``want`` hits in a
-    field sooner than fetching the index's candidates: when the candidates are so many that
-    ``want`` of them lie among the newest want × (articles / candidates)."""
+def _pg_article_walk(conn: Connection, terms: list[str], column: str, want: int) -> int:
+    """PostgreSQL: how many of the newest articles to walk for ``want`` hits in a field before
+    fetching the index's candidates (0: go straight to them). Walking pays when the
+    candidates are so many that ``want`` of them are expected among the newest
+    want × articles / candidates (count² > want × articles); four times that many are walked."""
     from matome.store import pg_grams
 
     cond = pg_grams.condition(column, (width_forms(t) for t in terms))
     n = conn.execute(text(f"SELECT count(*) FROM article_grams WHERE {cond}")).scalar_one()
     total = conn.execute(select(func.max(articles.c.id))).scalar() or 0
-    return n * n > want * total
+    return -(-4 * want * total // n) if n * n > want * total else 0
 
 
 def _bound(value: str | date | datetime | None, *, end: bool) -> tuple[str, bool] | None:
@@ -365,8 +366,14 @@ def _article_hits(conn: Connection, kind: str, terms: list[str], afilters: list,
     elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms, col.name)) is not None:
         # common words: from the newest article down; others: the candidates, fetched
         # before they are sorted (as for the comments)
-        if _pg_article_walk(conn, terms, col.name, want):
-            return [tuple(r) for r in conn.execute(q.order_by(articles.c.id.desc()).limit(want))]
+        walk = _pg_article_walk(conn, terms, col.name, want)
+        if walk:
+            # the id range of the newest ``walk`` articles: the planner scans just those
+            lowest = conn.execute(select(articles.c.id).order_by(articles.c.id.desc()).offset(walk - 1).limit(1)).scalar()
+            rows = [tuple(r) for r in conn.execute(
+                q.where(articles.c.id >= (lowest or 0)).order_by(articles.c.id.desc()).limit(want))]
+            if len(rows) >= want or lowest is None:
+                return rows
         found = q.where(articles.c.id == _pg_any(candidates)).offset(0).subquery()
         return [tuple(r) for r in conn.execute(select(*found.c).order_by(found.c.id.desc()).limit(want))]
     return [tuple(r) for r in conn.execute(q.order_by(articles.c.id.desc()).limit(want), params)]

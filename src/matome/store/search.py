@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Connection, Integer, any_, cast, func, literal_column, or_, select, text
 
 from matome.model import JST
-from matome.store import grams
+from matome.store import grams, pg_grams
 from matome.store.schema import articles, comments
 
 KIND_WEIGHT = {"title": 4, "summary": 3, "body": 2, "comment": 1}
@@ -175,8 +175,6 @@ def _pg_candidates(conn: Connection, terms: list[str], column: str | None = None
     """PostgreSQL: the ids that may hold every term (the bigram index's candidates, and the
     rows above its watermark, not indexed yet, by scan), or None when no term can use the
     index (1-character words). ``column``: an article field; None: the comments."""
-    from matome.store import pg_grams
-
     grams_column = "grams" if column is None else column
     cond = pg_grams.condition(grams_column, (width_forms(t) for t in terms))
     if cond is None:
@@ -209,10 +207,12 @@ def _one_state(fn):
     @functools.wraps(fn)
     def run(conn: Connection, *args, **kwargs):
         conn.info.pop(_PG_STATE, None)
+        conn.info.pop(_PG_COUNTS, None)
         try:
             return fn(conn, *args, **kwargs)
         finally:
             conn.info.pop(_PG_STATE, None)
+            conn.info.pop(_PG_COUNTS, None)
 
     return run
 
@@ -221,13 +221,21 @@ def _pg_article_walk(conn: Connection, terms: list[str], column: str, want: int)
     """PostgreSQL: how many of the newest articles to walk for ``want`` hits in a field before
     fetching the index's candidates (0: go straight to them). Walking pays when the
     candidates are so many that ``want`` of them are expected among the newest
-    want × articles / candidates (count² > want × articles); four times that many are walked."""
-    from matome.store import pg_grams
-
-    cond = pg_grams.condition(column, (width_forms(t) for t in terms))
-    n = conn.execute(text(f"SELECT count(*) FROM article_grams WHERE {cond}")).scalar_one()
-    total = conn.execute(select(func.max(articles.c.id))).scalar() or 0
+    want × articles / candidates (count² > want × articles); four times that many are walked.
+    The candidates of the three fields are counted in one query, once per search."""
+    counts = conn.info.get(_PG_COUNTS)
+    if counts is None or counts[0] != terms:
+        forms = [width_forms(t) for t in terms]
+        conds = {c: pg_grams.condition(c, forms) for c in _ARTICLE_COLUMNS.values()}
+        sql = ", ".join(f"(SELECT count(*) FROM article_grams WHERE {cond})" for cond in conds.values())
+        counts = (terms, dict(zip(conds, conn.execute(text("SELECT " + sql)).one())))
+        conn.info[_PG_COUNTS] = counts
+    n = counts[1][column]
+    _, total = conn.info[_PG_STATE][pg_grams.ARTICLES]
     return -(-4 * want * total // n) if n * n > want * total else 0
+
+
+_PG_COUNTS = "matome_pg_grams_counts"
 
 
 def _bound(value: str | date | datetime | None, *, end: bool) -> tuple[str, bool] | None:
@@ -368,11 +376,13 @@ def _article_hits(conn: Connection, kind: str, terms: list[str], afilters: list,
         # before they are sorted (as for the comments)
         walk = _pg_article_walk(conn, terms, col.name, want)
         if walk:
-            # the id range of the newest ``walk`` articles: the planner scans just those
-            lowest = conn.execute(select(articles.c.id).order_by(articles.c.id.desc()).offset(walk - 1).limit(1)).scalar()
+            # the id range of the newest ``walk`` articles (about: ids have gaps only where a
+            # transaction was rolled back): the planner scans just those; ``want`` hits there
+            # are the best ``want`` of all
+            lowest = conn.info[_PG_STATE][pg_grams.ARTICLES][1] - walk + 1
             rows = [tuple(r) for r in conn.execute(
-                q.where(articles.c.id >= (lowest or 0)).order_by(articles.c.id.desc()).limit(want))]
-            if len(rows) >= want or lowest is None:
+                q.where(articles.c.id >= lowest).order_by(articles.c.id.desc()).limit(want))]
+            if len(rows) >= want or lowest <= 1:
                 return rows
         found = q.where(articles.c.id == _pg_any(candidates)).offset(0).subquery()
         return [tuple(r) for r in conn.execute(select(*found.c).order_by(found.c.id.desc()).limit(want))]

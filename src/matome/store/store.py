@@ -98,8 +98,10 @@ class Store:
         Entries are written in batches (one transaction of up to ``BATCH_ARTICLES`` articles
         or ``BATCH_COMMENTS`` comments), each article inside its own savepoint: a bad article
         is rolled back alone and the others of its batch are kept, and an interrupted ingest
-        leaves whole articles only. The search index is brought up to date in bulk before
-        the next search (:mod:`matome.store.fts`), not here. ``rewrite`` (the optional LLM
+        leaves whole articles only. On PostgreSQL the rows are written with COPY, one batch
+        overlapping the next (:class:`_Pipeline`). The search index is brought up to date in
+        bulk before the next search (:mod:`matome.store.fts`, :mod:`matome.store.pg_grams`),
+        not here. ``rewrite`` (the optional LLM
         writer) may replace the texts of each digest computed."""
         report = IngestReport()
         do_digest = digest

@@ -16,7 +16,7 @@ title 40, summary 30, body 20, comment 10), then ▲ (articles have none: 0), th
 article (higher id), then the comment's position. Because it needs nothing computed from a
 row's text, a search walks the comments in ranking order (index ``ix_comments_rank``) and
 stops at the page's last hit; only when the words are rare (fewer than a page among the
-first ``WALK_ROWS`` comments by ▲, or fewer than ``WALK_ROWS`` index candidates)
+first ``WALK_ROWS`` comments by ▲, or on SQLite fewer than ``WALK_ROWS`` index candidates)
 does it collect the index's candidates and sort them.
 """
 

@@ -2,13 +2,16 @@
 
 Every comment and every article field (title, summaries, body) is indexed as the set of its
 character **bigrams**, each one an integer: the two UTF-16 code units side by side
-(``unit₁ << 16 | unit₂``, as a signed 32-bit number). The sets live in ``comment_grams``
-and ``article_grams`` (schema 0004) under GIN indexes, so:
+(``unit₁ << 16 | unit₂``, as a signed 32-bit number), and of its CJK ideographs on their own
+(``unit << 16``: no text holds U+0000, so no bigram has that code). The sets live in
+``comment_grams`` and ``article_grams`` (schema 0004) under GIN indexes, so:
 
 - a word of 2+ characters narrows the rows down to those holding all of its bigrams
   (``grams @> '{…}'``), a rare 2-character word (円安) to its exact posting list;
-- a 1-character word is not served (GIN cannot ask for "every bigram starting with 円"):
-  search walks the ranking for it, as it does for every common word.
+- a 1-character kanji word (鬱) to the rows holding that ideograph;
+- other 1-character words (kana, Latin letters, punctuation; GIN cannot ask for "every
+  bigram starting with の", and these are in nearly every text) are not served: search walks
+  the ranking for them, as it does for every common word, else scans.
 
 The index only narrows the rows down; ``strpos``/``LIKE`` check every word exactly.
 Astral characters (emoji) are two code units, in the text and in the word alike, so their
@@ -63,7 +66,11 @@ def batch_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     row = np.cumsum(units == 0)  # at a non-separator unit: the index of its text
     a, b = units[:-1], units[1:]
     at = np.flatnonzero((a != 0) & (b != 0))
-    keys = (row[at].astype(np.uint64) << np.uint64(32)) | ((a[at] << 16) | b[at]).astype(np.uint64)
+    one = np.flatnonzero(_kanji(units))
+    keys = np.concatenate((
+        (row[at].astype(np.uint64) << np.uint64(32)) | ((a[at] << 16) | b[at]).astype(np.uint64),
+        (row[one].astype(np.uint64) << np.uint64(32)) | (units[one] << 16).astype(np.uint64),
+    ))
     keys.sort()
     if len(keys):
         keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
@@ -72,12 +79,21 @@ def batch_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return code, np.searchsorted(rows, np.arange(n + 1))
 
 
+def _kanji(units: np.ndarray) -> np.ndarray:
+    """Which UTF-16 code units are CJK ideographs (the characters indexed on their own)."""
+    return ((units >= 0x3400) & (units <= 0x4DBF)) | ((units >= 0x4E00) & (units <= 0x9FFF)) | \
+        ((units >= 0xF900) & (units <= 0xFAFF))
+
+
 def term_codes(term: str) -> list[int] | None:
-    """The codes a row must all hold to contain ``term``; None for a 1-character term (or
-    any term shorter than two UTF-16 code units), which the index cannot serve."""
-    if len(term.encode("utf-16-le")) < 4:
+    """The codes a row must all hold to contain ``term``; None for a term the index cannot
+    serve: a single character other than a CJK ideograph (kana, Latin, punctuation)."""
+    units = np.frombuffer(term.encode("utf-16-le"), dtype="<u2").astype(np.uint32)
+    if len(units) == 1 and _kanji(units)[0]:
+        return [int(np.uint32(units[0] << 16).view(np.int32))]
+    if len(units) < 2:
         return None
-    return [int(c) for c in codes(term)]
+    return [int(c) for c in codes(term) if (c & 0xFFFF) != 0]  # its bigrams (not its unigrams)
 
 
 def condition(column: str, forms_by_term: Iterable[list[str]]) -> str | None:

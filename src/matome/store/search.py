@@ -7,9 +7,9 @@ finds ``ＡＩ``; ``ﾃﾞｼﾞﾀﾙ`` and ``デジタル`` find each other). 
 rewritten: each term is looked up in all of its forms, on both backends and through their
 indexes (an OR of the forms). SQLite narrows rows down with bigram FTS5 indexes that serve
 terms of every length (:mod:`matome.store.grams`) and checks every term with ``instr``;
-PostgreSQL narrows them down with bigram GIN indexes that serve terms of 2+ characters
-(:mod:`matome.store.pg_grams`; 1-character terms: by walking the ranking index, else a scan)
-and checks every term with ``LIKE``/``strpos``.
+PostgreSQL narrows them down with bigram GIN indexes that serve terms of 2+ characters and
+single kanji (:mod:`matome.store.pg_grams`; other 1-character terms: by walking the ranking
+index, else a scan) and checks every term with ``LIKE``/``strpos``.
 
 Ranking, the same on both backends: where the words occur (``score`` = 10 × kind weight:
 title 40, summary 30, body 20, comment 10), then ▲ (articles have none: 0), then the newer
@@ -174,7 +174,7 @@ def _snippet_terms(terms: list[str]) -> list[str]:
 def _pg_candidates(conn: Connection, terms: list[str], column: str | None = None):
     """PostgreSQL: the ids that may hold every term (the bigram index's candidates, and the
     rows above its watermark, not indexed yet, by scan), or None when no term can use the
-    index (1-character words). ``column``: an article field; None: the comments."""
+    index (1-character words other than kanji). ``column``: an article field; None: the comments."""
     grams_column = "grams" if column is None else column
     cond = pg_grams.condition(grams_column, (width_forms(t) for t in terms))
     if cond is None:

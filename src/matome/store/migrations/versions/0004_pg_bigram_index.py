@@ -3,7 +3,7 @@
 The pg_trgm GIN indexes of 0001 served only words of 3+ characters (a rare 2-character word
 such as 円安 fell back to a scan of every comment) and, being updated with every inserted
 row, capped the ingest at ~2,700 comments/s. They are replaced by ``comment_grams`` and
-``article_grams``: the character bigrams of each text as an integer array under a GIN index
+``article_grams``: the character bigrams (and kanji) of each text as an integer array under a GIN index
 (:mod:`matome.store.pg_grams`), written in bulk above the ``search_state`` watermarks
 before a search runs, as SQLite's index is (0002). An upgraded archive is indexed by its
 first search. SQLite: nothing changes.

@@ -54,7 +54,7 @@ def test_ingest_and_redigest_with_the_cache_in_the_archive(db_url, tmp_path):
         assert sent == n + 1  # group:0 was asked twice
         store = open_store(db_url)
         try:
-            assert current_revision(store.engine) == head_revision() == "0003"
+            assert current_revision(store.engine) == head_revision() >= "0003"  # 0003 made llm_cache
             with store.engine.connect() as conn:
                 cached = conn.execute(sa.text("SELECT count(*) FROM llm_cache")).scalar_one()
             assert cached == sent

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from matome.model import DB_INT_MAX, Entry
+from matome.store import pg_grams
 from matome.store.keys import canonical_json, comment_keys, entry_sha1
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, records
 
@@ -154,26 +155,31 @@ def merge_entry(
     observed_at: str,
     sha1: str | None = None,
     digest_row: tuple[str, str, str] | None = None,
+    staged: "Staged | None" = None,
 ) -> tuple[str, int, int, int]:
     """Merge one entry inside the caller's transaction.
 
     Returns (status "added"|"updated"|"unchanged", article id, comments added, snapshots added).
     ``digest_row`` is (engine, settings JSON, digest JSON) to store with the article.
+    ``staged`` (PostgreSQL): the new records and comments are not inserted but collected
+    there, for the caller to write a whole batch of them with COPY (:func:`write_staged`).
     """
     sha1 = sha1 or entry_sha1(entry)
     key = entry.key
     values = _article_values(entry, sha1)
+    pg = conn.dialect.name == "postgresql"
     row = _lock_article(conn, key)
     fresh = False
     if row is None:
         new = {**values, "key": key, "first_seen_at": observed_at, "last_seen_at": observed_at, "updated_at": observed_at}
-        if conn.dialect.name == "postgresql":
+        if pg:
             stmt = pg_insert(articles).values(**new).on_conflict_do_nothing(index_elements=["key"])
         else:
             stmt = insert(articles).values(**new)
         # no row back: a concurrent ingest inserted the article first
-        fresh = conn.execute(stmt.returning(articles.c.id)).first() is not None
-        row = _lock_article(conn, key)
+        inserted = conn.execute(stmt.returning(articles.c.id)).first()
+        fresh = inserted is not None
+        row = inserted if fresh else _lock_article(conn, key)
     article_id = row.id
     if not fresh and row.entry_sha1 == sha1:
         if digest_row is not None:
@@ -184,7 +190,12 @@ def merge_entry(
             update(articles).where(articles.c.id == article_id).values(**values, last_seen_at=observed_at, updated_at=observed_at)
         )
         conn.execute(delete(records).where(records.c.article_id == article_id))
-    conn.execute(insert(records), _record_rows(article_id, entry))
+        if pg:
+            pg_grams.refresh_article(conn, article_id, values)
+    if staged is not None:
+        staged.records += [tuple(r[c] for c in _RECORD_COLUMNS) for r in _record_rows(article_id, entry)]
+    else:
+        conn.execute(insert(records), _record_rows(article_id, entry))
 
     existing = {}
     if not fresh:
@@ -217,13 +228,18 @@ def merge_entry(
             snapshots.append((old.id, observed_at, c.votes.up, c.votes.down))
         if changes:
             conn.execute(update(comments).where(comments.c.id == old.id).values(**changes, last_seen_at=observed_at))
+            if pg and "text" in changes:
+                pg_grams.refresh_comment(conn, old.id, c.text)
     gone = [r.id for k, r in existing.items() if k not in seen and r.position is not None]
     if gone:
         conn.execute(update(comments).where(comments.c.id.in_(gone)).values(position=None))
     if snapshots:
         _executemany(conn, "vote_snapshots", _SNAPSHOT_COLUMNS, snapshots)
     n_snapshots = len(snapshots)
-    if new_rows and conn.dialect.name == "postgresql":
+    if new_rows and staged is not None:
+        staged.comments += new_rows
+        n_snapshots += len(new_rows)
+    elif new_rows and pg:
         # one round trip: the comments from arrays, and their first snapshots from RETURNING
         columns = list(zip(*new_rows))
         conn.exec_driver_sql(_PG_INSERT_COMMENTS, (*map(list, columns), observed_at))
@@ -249,6 +265,49 @@ _PG_INSERT_COMMENTS = (
     "ORDER BY n RETURNING id, up, down) "
     "INSERT INTO vote_snapshots (comment_id, observed_at, up, down) SELECT id, %s, up, down FROM added ORDER BY id"
 )
+
+
+_RECORD_COLUMNS = ("article_id", "kind", "record_id", "stamp", "flag", "content", "verbatim_text", "verbatim_sha1")
+
+
+@dataclass
+class Staged:
+    """Records and new comments of a batch of articles, waiting to be written with COPY."""
+
+    records: list[tuple] = field(default_factory=list)
+    comments: list[tuple] = field(default_factory=list)  # values of _COMMENT_COLUMNS
+
+    def __bool__(self) -> bool:
+        return bool(self.records or self.comments)
+
+    def add(self, other: "Staged") -> None:
+        self.records += other.records
+        self.comments += other.comments
+
+
+def write_staged(conn: Connection, staged: Staged) -> None:
+    """PostgreSQL: write a batch's staged rows with COPY, inside the caller's transaction:
+    the records, the comments (their ids drawn from the sequence first, with ``comments``
+    locked as a writer, see :mod:`matome.store.pg_grams`) and their first vote snapshots."""
+    cursor = conn.connection.cursor()
+    try:
+        if staged.records:
+            with cursor.copy(f"COPY records ({', '.join(_RECORD_COLUMNS)}) FROM STDIN") as copy:
+                for r in staged.records:
+                    copy.write_row(r)
+        if staged.comments:
+            cursor.execute("LOCK TABLE comments IN ROW EXCLUSIVE MODE")
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('comments', 'id')) FROM generate_series(1, %s)",
+                           (len(staged.comments),))
+            ids = [r[0] for r in cursor.fetchall()]
+            with cursor.copy(f"COPY comments (id, {', '.join(_COMMENT_COLUMNS)}) FROM STDIN") as copy:
+                for i, r in zip(ids, staged.comments):
+                    copy.write_row((i, *r))
+            with cursor.copy("COPY vote_snapshots (comment_id, observed_at, up, down) FROM STDIN") as copy:
+                for i, r in zip(ids, staged.comments):
+                    copy.write_row((i, r[10], r[5], r[6]))
+    finally:
+        cursor.close()
 
 
 def _executemany(conn: Connection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:

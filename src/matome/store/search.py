@@ -7,29 +7,31 @@ finds ``ＡＩ``; ``ﾃﾞｼﾞﾀﾙ`` and ``デジタル`` find each other). 
 rewritten: each term is looked up in all of its forms, on both backends and through their
 indexes (an OR of the forms). SQLite narrows rows down with bigram FTS5 indexes that serve
 terms of every length (:mod:`matome.store.grams`) and checks every term with ``instr``;
-PostgreSQL answers with ``LIKE`` served by pg_trgm GIN indexes (terms under 3 characters:
-by walking the ranking index, else a scan).
+PostgreSQL narrows them down with bigram GIN indexes that serve terms of 2+ characters and
+single kanji (:mod:`matome.store.pg_grams`; other 1-character terms: by walking the ranking
+index, else a scan) and checks every term with ``LIKE``/``strpos``.
 
 Ranking, the same on both backends: where the words occur (``score`` = 10 × kind weight:
 title 40, summary 30, body 20, comment 10), then ▲ (articles have none: 0), then the newer
 article (higher id), then the comment's position. Because it needs nothing computed from a
 row's text, a search walks the comments in ranking order (index ``ix_comments_rank``) and
 stops at the page's last hit; only when the words are rare (fewer than a page among the
-first ``WALK_ROWS`` comments by ▲, or fewer than ``WALK_ROWS`` index candidates on SQLite)
+first ``WALK_ROWS`` comments by ▲, or on SQLite fewer than ``WALK_ROWS`` index candidates)
 does it collect the index's candidates and sort them.
 """
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import ARRAY, Connection, Integer, any_, cast, func, literal_column, or_, select, text
 
 from matome.model import JST
-from matome.store import grams
+from matome.store import grams, pg_grams
 from matome.store.schema import articles, comments
 
 KIND_WEIGHT = {"title": 4, "summary": 3, "body": 2, "comment": 1}
@@ -169,6 +171,73 @@ def _snippet_terms(terms: list[str]) -> list[str]:
     return [f for t in terms for f in width_forms(t)]
 
 
+def _pg_candidates(conn: Connection, terms: list[str], column: str | None = None):
+    """PostgreSQL: the ids that may hold every term (the bigram index's candidates, and the
+    rows above its watermark, not indexed yet, by scan), or None when no term can use the
+    index (1-character words other than kanji). ``column``: an article field; None: the comments."""
+    grams_column = "grams" if column is None else column
+    cond = pg_grams.condition(grams_column, (width_forms(t) for t in terms))
+    if cond is None:
+        return None
+    table, name, gram_table = ((comments, pg_grams.COMMENTS, "comment_grams") if column is None
+                               else (articles, pg_grams.ARTICLES, "article_grams"))
+    indexed = select(literal_column("id")).select_from(text(gram_table)).where(text(cond))
+    state = conn.info.get(_PG_STATE)
+    if state is None:  # read once per search (search() and search_articles() drop it when done)
+        state = conn.info[_PG_STATE] = pg_grams.state(conn)
+    low, top = state[name]
+    if top <= low:
+        return indexed  # nothing waits to be indexed (the usual case): no scan to plan
+    return indexed.union_all(select(table.c.id).where(table.c.id > low))
+
+
+_PG_STATE = "matome_pg_grams_state"
+
+
+def _pg_any(candidates):
+    """``= ANY(the candidates as one array)``: computed once, then looked up by primary key
+    (with ``IN (…)`` the planner may scan a whole table and test each row's text first)."""
+    found = candidates.subquery()
+    # the cast makes it an array expression: "ANY (SELECT …)" would compare with each row
+    return any_(cast(select(func.array_agg(found.c.id)).scalar_subquery(), ARRAY(Integer)))
+
+
+def _one_state(fn):
+    """Read the PostgreSQL index watermarks at most once per call of ``fn`` (a search)."""
+    @functools.wraps(fn)
+    def run(conn: Connection, *args, **kwargs):
+        conn.info.pop(_PG_STATE, None)
+        conn.info.pop(_PG_COUNTS, None)
+        try:
+            return fn(conn, *args, **kwargs)
+        finally:
+            conn.info.pop(_PG_STATE, None)
+            conn.info.pop(_PG_COUNTS, None)
+
+    return run
+
+
+def _pg_article_walk(conn: Connection, terms: list[str], column: str, want: int) -> int:
+    """PostgreSQL: how many of the newest articles to walk for ``want`` hits in a field before
+    fetching the index's candidates (0: go straight to them). Walking pays when the
+    candidates are so many that ``want`` of them are expected among the newest
+    want × articles / candidates (count² > want × articles); four times that many are walked.
+    The candidates of the three fields are counted in one query, once per search."""
+    counts = conn.info.get(_PG_COUNTS)
+    if counts is None or counts[0] != terms:
+        forms = [width_forms(t) for t in terms]
+        conds = {c: pg_grams.condition(c, forms) for c in _ARTICLE_COLUMNS.values()}
+        sql = ", ".join(f"(SELECT count(*) FROM article_grams WHERE {cond})" for cond in conds.values())
+        counts = (terms, dict(zip(conds, conn.execute(text("SELECT " + sql)).one())))
+        conn.info[_PG_COUNTS] = counts
+    n = counts[1][column]
+    _, total = conn.info[_PG_STATE][pg_grams.ARTICLES]
+    return -(-4 * want * total // n) if n * n > want * total else 0
+
+
+_PG_COUNTS = "matome_pg_grams_counts"
+
+
 def _bound(value: str | date | datetime | None, *, end: bool) -> tuple[str, bool] | None:
     """A date filter as (ISO string in JST, inclusive); a bare date ``until`` includes that whole day."""
     if value is None or value == "":
@@ -192,8 +261,6 @@ def _like_pattern(term: str) -> str:
 def _contains(conn: Connection, column, term: str):
     if conn.dialect.name == "postgresql":
         if len(term) < 3:
-            # pg_trgm cannot narrow down words under 3 characters: with LIKE the planner
-            # would scan the whole GIN index; strpos() leaves it to walk an ordered index
             return func.strpos(column, term) > 0
         return column.like(_like_pattern(term), escape="\\")
     return func.instr(column, term) > 0
@@ -229,6 +296,8 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
     if sqlite and article_id is None and not (afilters and grams.only_prefix_queries(terms)):
         match = _match_query(terms)
     few = False
+    # PostgreSQL: no probe (counting a common bigram's candidates costs more than the walk)
+    pg = conn.dialect.name == "postgresql" and article_id is None
     if match and not grams.only_prefix_queries(terms):
         # rare words (fewer than WALK_ROWS index candidates, counted with a bounded read of
         # the index) are sorted directly: walking the ranking would not find a page of them
@@ -251,9 +320,7 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
         finally:
             cursor.close()
     elif article_id is None:
-        # the same walk in SQL, with the article filters joined (on both backends:
-        # PostgreSQL's planner would otherwise scan pg_trgm's GIN index for words under 3
-        # characters, which it cannot narrow down)
+        # the same walk in SQL, with the article filters joined (on both backends)
         first = (
             select(*cols, comments.c.text)
             .with_hint(comments, "INDEXED BY ix_comments_rank", "sqlite")
@@ -281,6 +348,13 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
         tail = select(comments.c.id).where(comments.c.id > fts.watermark(conn, fts.COMMENTS))
         q = q.where(comments.c.id.in_(indexed.union_all(tail)))
         params["m"] = match
+    elif pg and (candidates := _pg_candidates(conn, terms)) is not None:
+        # OFFSET 0 keeps the planner from walking the ranking index for the first rows
+        # that are among the candidates (its usual plan for ORDER BY … LIMIT): the
+        # candidates are fetched by id first, then sorted
+        found = q.where(comments.c.id == _pg_any(candidates)).offset(0).subquery()
+        q = select(*found.c)
+        order = (found.c.up.desc(), found.c.article_id.desc(), found.c.position)
     return [tuple(r) for r in conn.execute(q.order_by(*order).limit(want), params)]
 
 
@@ -297,9 +371,25 @@ def _article_hits(conn: Connection, kind: str, terms: list[str], afilters: list,
         tail = select(articles.c.id).where(articles.c.id > fts.watermark(conn, fts.ARTICLES))
         q = q.where(articles.c.id.in_(indexed.union_all(tail)))
         params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
+    elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms, col.name)) is not None:
+        # common words: from the newest article down; others: the candidates, fetched
+        # before they are sorted (as for the comments)
+        walk = _pg_article_walk(conn, terms, col.name, want)
+        if walk:
+            # the id range of the newest ``walk`` articles (about: ids have gaps only where a
+            # transaction was rolled back): the planner scans just those; ``want`` hits there
+            # are the best ``want`` of all
+            lowest = conn.info[_PG_STATE][pg_grams.ARTICLES][1] - walk + 1
+            rows = [tuple(r) for r in conn.execute(
+                q.where(articles.c.id >= lowest).order_by(articles.c.id.desc()).limit(want))]
+            if len(rows) >= want or lowest <= 1:
+                return rows
+        found = q.where(articles.c.id == _pg_any(candidates)).offset(0).subquery()
+        return [tuple(r) for r in conn.execute(select(*found.c).order_by(found.c.id.desc()).limit(want))]
     return [tuple(r) for r in conn.execute(q.order_by(articles.c.id.desc()).limit(want), params)]
 
 
+@_one_state
 def search(
     conn: Connection,
     query: str,
@@ -406,6 +496,8 @@ def _comment_groups(conn: Connection, terms: list[str], afilters: list, min_up: 
         tail = select(comments.c.id).where(comments.c.id > fts.watermark(conn, fts.COMMENTS))
         q = q.where(comments.c.id.in_(indexed.union_all(tail)))
         params["m"] = match
+    elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms)) is not None:
+        q = q.where(comments.c.id.in_(candidates))
     q = q.group_by(comments.c.article_id)
     return {aid: (int(up), int(n)) for aid, up, n in conn.execute(q, params)}
 
@@ -423,9 +515,12 @@ def _field_ids(conn: Connection, kind: str, terms: list[str], afilters: list) ->
         tail = select(articles.c.id).where(articles.c.id > fts.watermark(conn, fts.ARTICLES))
         q = q.where(articles.c.id.in_(indexed.union_all(tail)))
         params["m"] = "{" + _ARTICLE_COLUMNS[kind] + "} : (" + match + ")"
+    elif conn.dialect.name == "postgresql" and (candidates := _pg_candidates(conn, terms, col.name)) is not None:
+        q = q.where(articles.c.id == _pg_any(candidates))
     return set(conn.execute(q, params).scalars())
 
 
+@_one_state
 def search_articles(
     conn: Connection,
     query: str,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time as _time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+import psycopg
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -15,7 +18,7 @@ from matome.io.jsonl import FORMAT, entry_from_dict
 from matome.model import DB_INT_MAX, Digest, Entry
 from matome.store import digests as digest_engine
 from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
-from matome.store.ingest import IngestReport, merge_entry, utc_now
+from matome.store.ingest import IngestReport, Staged, merge_entry, utc_now, write_staged
 from matome.store.keys import entry_sha1
 from matome.store.migrate import current_revision, head_revision, upgrade
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
@@ -26,9 +29,13 @@ ORDERS = ("latest", "most_commented", "most_divided")
 #: Attempts for one article's transaction when the database reports a transient conflict.
 RETRIES = 5
 #: Articles per ingest transaction (each in its own savepoint), by backend.
-BATCH_ARTICLES = {"sqlite": 200, "postgresql": 50}
+BATCH_ARTICLES = {"sqlite": 200, "postgresql": 200}
 #: ... and at most about this many comments per transaction.
 BATCH_COMMENTS = 20_000
+
+
+class _StagedWriteFailed(Exception):
+    """Writing a batch's staged rows with COPY failed: the batch is written again without."""
 
 
 class StoreError(RuntimeError):
@@ -91,15 +98,21 @@ class Store:
         Entries are written in batches (one transaction of up to ``BATCH_ARTICLES`` articles
         or ``BATCH_COMMENTS`` comments), each article inside its own savepoint: a bad article
         is rolled back alone and the others of its batch are kept, and an interrupted ingest
-        leaves whole articles only. The search index is brought up to date in bulk before
-        the next search (:mod:`matome.store.fts`), not here. ``rewrite`` (the optional LLM
+        leaves whole articles only. On PostgreSQL the rows are written with COPY, one batch
+        overlapping the next (:class:`_Pipeline`). The search index is brought up to date in
+        bulk before the next search (:mod:`matome.store.fts`, :mod:`matome.store.pg_grams`),
+        not here. ``rewrite`` (the optional LLM
         writer) may replace the texts of each digest computed."""
         report = IngestReport()
         do_digest = digest
         max_articles = BATCH_ARTICLES.get(self.dialect, 50)
         batch: list[tuple[Entry, str, str, tuple[str, str, str] | None]] = []
         size = 0
-        with self.engine.connect().execution_options(sqlite_immediate=True) as conn:
+        pipeline = _Pipeline(self, report, progress, observed_at) if self.dialect == "postgresql" else None
+        with contextlib.ExitStack() as stack, self.engine.connect().execution_options(sqlite_immediate=True) as conn:
+            if pipeline:
+                stack.callback(pipeline.close)
+            write = pipeline.submit if pipeline else (lambda b: self._write_batch(conn, b, report, progress, observed_at))
             for entry in entries:
                 where = entry.origin or entry.key
                 try:
@@ -118,38 +131,66 @@ class Store:
                 batch.append((entry, where, sha1, digest_row))
                 size += len(entry.comments)
                 if len(batch) >= max_articles or size >= BATCH_COMMENTS:
-                    self._write_batch(conn, batch, report, progress, observed_at)
+                    write(batch)
                     batch, size = [], 0
             if batch:
-                self._write_batch(conn, batch, report, progress, observed_at)
+                write(batch)
         return report
 
-    def _write_batch(self, conn, batch, report: IngestReport, progress: Progress | None, observed_at: str | None) -> None:
+    def _write_batch(self, conn, batch, report: IngestReport, progress: Progress | None, observed_at: str | None,
+                     *, staging: bool | None = None) -> None:
         """One transaction for the batch, one savepoint per article; a transient conflict
-        (lock, deadlock) retries the whole batch."""
+        (lock, deadlock) retries the whole batch.
+
+        PostgreSQL: the articles' records and new comments are staged and written at the end
+        of the batch with COPY (:func:`write_staged`); should that fail, the batch is rolled
+        back and written again article by article, each in its savepoint, so that a bad
+        article is still rolled back alone."""
         outcome: list[tuple[str, Any]] = []
+        staging = self.dialect == "postgresql" if staging is None else staging
         for attempt in range(RETRIES):
-            outcome = []
             try:
                 with conn.begin():
-                    at = observed_at or utc_now()
-                    for entry, where, sha1, digest_row in batch:
-                        try:
-                            with conn.begin_nested():
-                                outcome.append(("ok", merge_entry(conn, entry, observed_at=at, sha1=sha1,
-                                                                  digest_row=digest_row)))
-                        except OperationalError as e:
-                            if _transient(e):
-                                raise
-                            outcome.append(("failed", _db_message(e)))
-                        except (SQLAlchemyError, ValueError, TypeError, KeyError) as e:
-                            outcome.append(("failed", _db_message(e)))
+                    outcome, pending = self._merge_batch(conn, batch, observed_at or utc_now(), staging)
+                    if pending:
+                        self._flush(conn, pending)
                 break
+            except _StagedWriteFailed:
+                staging = False  # again, article by article
             except OperationalError as e:
                 if attempt + 1 == RETRIES or not _transient(e):
                     outcome = [("failed", _db_message(e))] * len(batch)
                     break
                 _time.sleep(0.05 * (attempt + 1))
+        self._record(batch, outcome, report, progress)
+
+    def _merge_batch(self, conn, batch, at: str, staging: bool) -> tuple[list[tuple[str, Any]], Staged]:
+        """Merge each entry of the batch in its savepoint, inside the caller's transaction:
+        the outcome of each, and (``staging``) the rows left for COPY."""
+        outcome: list[tuple[str, Any]] = []
+        pending, keys = Staged(), set()
+        for entry, where, sha1, digest_row in batch:
+            if staging and entry.key in keys and pending:
+                self._flush(conn, pending)  # the same article twice: its first rows first
+                pending = Staged()
+            keys.add(entry.key)
+            staged = Staged() if staging else None
+            try:
+                with conn.begin_nested():
+                    outcome.append(("ok", merge_entry(conn, entry, observed_at=at, sha1=sha1,
+                                                      digest_row=digest_row, staged=staged)))
+                if staged:
+                    pending.add(staged)
+            except OperationalError as e:
+                if _transient(e):
+                    raise
+                outcome.append(("failed", _db_message(e)))
+            except (SQLAlchemyError, ValueError, TypeError, KeyError) as e:
+                outcome.append(("failed", _db_message(e)))
+        return outcome, pending
+
+    @staticmethod
+    def _record(batch, outcome, report: IngestReport, progress: Progress | None) -> None:
         for (entry, where, _sha1, digest_row), (kind, value) in zip(batch, outcome):
             status = "failed"
             if kind == "failed":
@@ -164,9 +205,22 @@ class Store:
             if progress is not None:
                 progress(entry, status)
 
-    def build_search_index(self) -> int:
-        """SQLite: index every row the search index does not hold yet (searches do this
-        first anyway); returns how many rows were indexed. PostgreSQL: nothing to do."""
+    @staticmethod
+    def _flush(conn, pending: Staged) -> None:
+        try:
+            write_staged(conn, pending)
+        except (SQLAlchemyError, psycopg.Error, ValueError, TypeError) as e:
+            raise _StagedWriteFailed(str(e)) from e
+
+    def build_search_index(self, *, lock_timeout_ms: int | None = None) -> int:
+        """Index every row the search index does not hold yet (searches do this first
+        anyway); returns how many rows were indexed. PostgreSQL: ``lock_timeout_ms`` bounds
+        the wait for ingests in flight (:mod:`matome.store.pg_grams`)."""
+        if self.dialect == "postgresql":
+            from matome.store import pg_grams
+
+            with self.engine.connect() as conn, conn.begin():
+                return pg_grams.catch_up(conn, lock_timeout_ms=lock_timeout_ms) if pg_grams.behind(conn) else 0
         if self.dialect != "sqlite":
             return 0
         from matome.store import fts
@@ -395,6 +449,14 @@ class Store:
             return _search_articles(conn, query, **filters)
 
     def _ensure_index(self) -> None:
+        if self.dialect == "postgresql":
+            from matome.store import pg_grams
+
+            try:
+                self.build_search_index(lock_timeout_ms=pg_grams.LOCK_TIMEOUT_MS)
+            except DBAPIError:
+                pass  # a role that cannot write, ingests holding the tables: the search scans the tail
+            return
         if self.dialect != "sqlite":
             return
         try:
@@ -413,6 +475,86 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@dataclass
+class _InFlight:
+    future: Future
+    batch: list
+    keys: set
+    outcome: list
+
+
+class _Pipeline:
+    """PostgreSQL ingest in two overlapping stages on two connections: while batch k's rows
+    are written with COPY and committed (server work, in a thread), batch k+1 is merged on
+    the other connection (client work). Each batch is still one transaction with one
+    savepoint per article; outcomes are recorded in the order of the batches. A batch
+    whose COPY fails, or whose merge meets a transient conflict, is written again the
+    plain way (:meth:`Store._write_batch`); a batch that shares an article with the batch
+    in flight waits for it."""
+
+    def __init__(self, store: "Store", report: IngestReport, progress: Progress | None, observed_at: str | None):
+        self.store, self.report, self.progress, self.observed_at = store, report, progress, observed_at
+        self.conns = [store.engine.connect(), store.engine.connect()]
+        self.inflight: list[_InFlight | None] = [None, None]
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matome-copy")
+        self.k = 0
+
+    def submit(self, batch: list) -> None:
+        i = self.k % 2
+        self.k += 1
+        self._finish(i)  # batch k-2: older than the one on the other connection
+        other = self.inflight[1 - i]
+        keys = {entry.key for entry, *_ in batch}
+        if other is not None and keys & other.keys:
+            self._finish(1 - i)
+        conn = self.conns[i]
+        trans = conn.begin()
+        try:
+            outcome, pending = self.store._merge_batch(conn, batch, self.observed_at or utc_now(), True)
+        except (OperationalError, _StagedWriteFailed):
+            trans.rollback()
+            self._finish(1 - i)  # keep the order of the report
+            self.store._write_batch(conn, batch, self.report, self.progress, self.observed_at)
+            return
+        except BaseException:
+            trans.rollback()
+            raise
+        self.inflight[i] = _InFlight(self.pool.submit(_commit, trans, conn, pending), batch, keys, outcome)
+
+    def _finish(self, i: int) -> None:
+        done, self.inflight[i] = self.inflight[i], None
+        if done is None:
+            return
+        if done.future.result() is None:
+            self.store._record(done.batch, done.outcome, self.report, self.progress)
+        else:  # rolled back: again, the plain way
+            self.store._write_batch(self.conns[i], done.batch, self.report, self.progress, self.observed_at)
+
+    def close(self) -> None:
+        try:
+            self._finish(self.k % 2)
+            self._finish((self.k + 1) % 2)
+        finally:
+            self.pool.shutdown(wait=True)
+            for conn in self.conns:
+                conn.close()
+
+
+def _commit(trans, conn, pending: Staged) -> Exception | None:
+    """Write a merged batch's staged rows and commit; on failure roll back and say why."""
+    try:
+        if pending:
+            write_staged(conn, pending)
+        trans.commit()
+        return None
+    except Exception as e:  # noqa: BLE001 - the batch is written again the plain way
+        try:
+            trans.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection: the pool replaces it
+            pass
+        return e
 
 
 def _valid_id(article_id: int) -> bool:

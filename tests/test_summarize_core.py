@@ -100,7 +100,29 @@ def test_provenance_matches_candidates(seed_entry):
     index = {(c.paragraph, c.sentence): c for c in candidates(paragraphs, headings=False)}
     for s in summarize_entry(seed_entry, max_chars=600, max_sentences=None):
         c = index[(s.paragraph, s.sentence)]
-        assert (c.text, c.start) == (s.text, s.start)
+        para = paragraphs[s.paragraph]
+        assert "".join(para[a:b] for a, b in s.pieces) == s.text
+        if c.text.startswith(("「", "『")) and not s.text.startswith(("「", "『")):
+            # a quote piece whose opening bracket is not closed in it loses that bracket only
+            assert (c.text[1:], c.start + 1) == (s.text, s.start)
+        else:
+            assert (c.text, c.start) == (s.text, s.start)
+
+
+def test_a_quote_piece_never_opens_a_bracket_it_does_not_close():
+    quote = ("「アメリカの巨大なAIと、日本のコンパクトながらも良質なデータを組み合わせて成果を出すというのは、"
+             "すごく可能性があると思う。そのための投資を国としても後押ししていきたい。データセンターの整備も急ぐ」と話した。")
+    paragraphs = ["政府は人工知能の開発を支援する方針を示した。", quote, "大臣は会見でこう述べた。"]
+    chosen = summarize(paragraphs, max_sentences=None, max_chars=400)
+    assert chosen
+    for s in chosen:
+        assert "".join(paragraphs[s.paragraph][a:b] for a, b in s.pieces) == s.text
+        for opener, closer in (("「", "」"), ("『", "』")):
+            if s.text.startswith(opener):
+                assert closer in s.text, s.text
+    # the quote's first piece is among the candidates with its bracket, and is shown without it
+    firsts = [c for c in candidates(paragraphs) if c.paragraph == 1 and c.text.startswith("「")]
+    assert firsts and any(s.paragraph == 1 and s.start == firsts[0].start + 1 for s in chosen)
 
 
 def test_same_input_same_output(seed_entry):

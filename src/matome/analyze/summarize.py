@@ -612,12 +612,39 @@ def summarize(
     picked = select(
         cands, scores, sim, max_sentences=max_sentences, max_chars=max_chars, mmr_lambda=mmr_lambda
     )
-    return tuple(
-        SummarySentence(
-            cands[i].text, cands[i].paragraph, cands[i].sentence, cands[i].start, cands[i].spans
-        )
-        for i in picked
-    )
+    return tuple(_without_dangling_quote(cands[i]) for i in picked)
+
+
+def _without_dangling_quote(c: Candidate) -> SummarySentence:
+    """The summary sentence of a chosen candidate; a piece of a long quote split inside that
+    opens with 「 (or 『) never closed in it is shown without that bracket (one character less
+    of the same paragraph: still an exact substring, its offsets moved by one)."""
+    text, start, spans = c.text, c.start, c.spans
+    if _dangling_quote(text) and len(text) > 1:
+        text, start = text[1:], start + 1
+        if spans:
+            first = (spans[0][0] + 1, spans[0][1])
+            spans = ((first,) if first[1] > first[0] else ()) + tuple(spans[1:])
+            start = spans[0][0]
+            if len(spans) == 1:
+                spans = ()
+    return SummarySentence(text, c.paragraph, c.sentence, start, spans)
+
+
+def _dangling_quote(text: str) -> bool:
+    """Whether ``text`` opens with 「 or 『 that is not closed within it."""
+    if not text or text[0] not in "「『":
+        return False
+    opener, closer = text[0], "」" if text[0] == "「" else "』"
+    depth = 0
+    for ch in text:
+        if ch == opener:
+            depth += 1
+        elif ch == closer:
+            depth -= 1
+            if depth == 0:
+                return False
+    return True
 
 
 def prepare(

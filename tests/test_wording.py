@@ -8,6 +8,7 @@ import re
 from archive_factory import make_entry
 from matome.analyze.digest import digest_entry
 from matome.commands.digest import render_markdown as to_markdown
+from matome.analyze.discussion import clean_label
 from matome.web import data
 from matome.wording import KIND_TEXT, pct, percent
 
@@ -31,3 +32,35 @@ def test_text_markdown_and_web_card_agree_on_support_and_kind():
     card = next(g for g in data._groups(d, data._comment_rows(entry, d)) if g["id"] == top[0].id)
     assert card["support_pct"] == 63 and card["kind_ja"] == KIND_TEXT[top[0].kind]
     assert not re.search(r"賛同率62%", text + md)
+
+
+def test_markdown_names_each_top_groups_finer_groups_with_their_sizes():
+    # 240 distinct comments: a two-level digest, whose top groups (その他 included) hold finer groups
+    topics = ["消費税の減税を急ぐべきだ", "原発の再稼働には反対だ", "教員の給料を上げるべきだ", "医療費の窓口負担が重すぎる",
+              "地方の鉄道を廃止しないでほしい", "子育て支援の予算を増やすべきだ"]
+    places = ["東京", "大阪", "札幌", "福岡", "仙台", "広島", "名古屋", "那覇"]
+    details = ["物価が上がっている", "若い世代が困っている", "説明が足りない", "将来が不安だ", "議論が遅すぎる"]
+    rows = [(f"{t}。{p}では{d}。", k % 7, k % 3)
+            for k, (t, p, d) in enumerate((t, p, d) for t in topics for p in places for d in details)]
+    entry = make_entry(410_001, comments=rows)
+    d = digest_entry(entry)
+    md = to_markdown(entry, d)
+    sections = {}
+    for block in md.split("\n### ")[1:]:
+        head, _, body = block.partition("\n")
+        sections[head] = body
+    checked = 0
+    for g in (g for g in d.groups if g.parent is None):
+        children = sorted((c for c in d.groups if c.parent == g.id), key=lambda c: (-len(c.members), c.id))
+        body = next(b for h, b in sections.items() if h.endswith(f"（{len(g.members):,}件）") and clean_label(g) in h)
+        line = next((x for x in body.splitlines() if x.startswith("内訳")), None)
+        if len(children) < 2:
+            assert line is None
+            continue
+        checked += 1
+        assert line.startswith(f"内訳（細かいグループ {len(children)} 個）: ")
+        assert f"「{clean_label(children[0])}」{len(children[0].members)}件" in line
+        assert sum(len(c.members) for c in children) == len(g.members)
+        if len(children) > 5:
+            assert line.endswith(f"ほか{len(children) - 5}グループ")
+    assert checked >= 1

@@ -119,6 +119,24 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else pct(x)
 
 
+#: Finer groups listed under a top group (the largest first) in the Markdown digest.
+BREAKDOWN_SHOWN = 5
+
+
+def _breakdown(group, groups) -> list[str]:
+    """The line under a top group naming its largest finer groups with their sizes (その他
+    included: what it holds beyond single comments), as the web card's 内訳 does."""
+    from matome.analyze.discussion import clean_label
+
+    children = sorted((c for c in groups if c.parent == group.id), key=lambda c: (-len(c.members), c.id))
+    if len(children) < 2:
+        return []
+    named = [f"「{md_escape(clean_label(c))}」{len(c.members):,}件" for c in children[:BREAKDOWN_SHOWN]]
+    rest = len(children) - len(named)
+    tail = f"、ほか{rest:,}グループ" if rest else ""
+    return [f"内訳（細かいグループ {len(children):,} 個）: " + "、".join(named) + tail, ""]
+
+
 def render_markdown(entry: Entry, digest: Digest) -> str:
     from matome.analyze.discussion import clean_label, quote_of
 
@@ -186,6 +204,7 @@ def render_markdown(entry: Entry, digest: Digest) -> str:
                     break
             if shown:
                 out[-1] = ""
+            out += _breakdown(g, digest.groups)
     stats = [s for s in digest.comments if s.up + s.down > 0]
     if stats:
         agreed = sorted(stats, key=lambda s: (-s.wilson, -s.up, s.position))[:3]

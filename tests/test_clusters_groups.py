@@ -320,6 +320,9 @@ def test_bad_arguments_name_the_problem():
         ("さらに基準を厳しくすべきです！", "基準を厳しくすべきです"),
         ("又吉さんの本が面白い。", "又吉さんの本が面白い"),  # a name, not the connective 又、
         ("尚更おかしいと思う", "尚更おかしいと思う"),
+        ("この点に関して、住民に十分な説明がされていない。", "住民に十分な説明がされていない"),
+        ("そのため、発生地で管理すべきだ。", "発生地で管理すべきだ"),
+        ("この点は譲れない。", "この点は譲れない"),  # a subject, not a connective phrase
     ],
 )
 def test_label_spans_drop_leading_connectives_only(text, expected):
@@ -370,3 +373,68 @@ def test_a_label_prefers_a_view_to_a_report_that_scores_the_same_otherwise(monke
     assert label_with(0.0).text == "検査数を毎日発表した"
     chosen = label_with(default)
     assert chosen.text == "検査数を毎日発表すべきだ" and (chosen.index, chosen.start) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "clause, context",
+    [
+        ("復興再生利用の定義が冒頭に下記で述べられている", True),
+        ("上記の理由から反対します", True),
+        ("これでは責任を負う覚悟が問われます", True),
+        ("住民説明会の開催を義務化するべきです", False),
+        ("この法案には反対です", False),  # この + the thing itself: stands alone
+    ],
+)
+def test_clauses_pointing_outside_themselves_are_told(clause, context):
+    from matome.analyze.labels import needs_context
+
+    assert needs_context(clause) is context
+
+
+def _two_label_inputs(texts):
+    import matome.analyze.labels as lab
+    from matome.analyze import wordvec
+    from matome.ja.tokens import content_words_of, tokenize
+
+    words = [content_words_of(tokenize(t)) for t in texts]
+    return lab.LabelInputs(texts=texts, index=list(range(len(texts))), vectors=wordvec.embed_words(words),
+                           words=words, support=np.zeros(len(texts)), weights=[1] * len(texts))
+
+
+def test_a_label_that_points_outside_itself_loses_to_one_that_stands_alone(monkeypatch):
+    import matome.analyze.labels as lab
+    from matome.analyze import wordvec
+
+    # the same content words; the clause with これでは comes first and wins the tie without the penalty
+    texts = ["これでは説明会を毎月開くべきだ。", "説明会を毎月開くべきだ。"]
+    inputs = _two_label_inputs(texts)
+    assert inputs.words[0] == inputs.words[1]
+    default = lab.CONTEXT_PENALTY
+
+    def label_with(penalty):
+        monkeypatch.setattr(lab, "CONTEXT_PENALTY", penalty)
+        return lab.statement_labels([{0: [0, 1]}], inputs, wordvec.embed_words, {0: ()})[0]
+
+    assert label_with(0.0).text == "これでは説明会を毎月開くべきだ"
+    assert label_with(default).text == "説明会を毎月開くべきだ"
+
+
+def test_fine_labels_are_not_pushed_away_from_their_sibling():
+    import matome.analyze.labels as lab
+    from matome.analyze import wordvec
+
+    # one top group with two fine groups about the same matter: under the top level's rule the
+    # fine group's label would avoid what it shares with its sibling; the fine level keeps the
+    # clause nearest its own group
+    texts = ["除去土壌の管理期間を明記すべきだ。", "除去土壌の管理期間を省令で明記すべきだ。",
+             "管理期間の終了後の記録保存も明記すべきだ。", "除去土壌の管理期間が不明確だ。"]
+    inputs = _two_label_inputs(texts)
+    fine = {1: [0, 1, 2], 2: [3]}
+    levels = [{0: [0, 1, 2, 3]}, fine]
+    got = lab.statement_labels(levels, inputs, wordvec.embed_words, {0: (), 1: (), 2: ()})
+    centre = lab._norm_rows(inputs.vectors[fine[1]].mean(axis=0))
+    own = {t: float(wordvec.embed_words([inputs.words[k]])[0] @ centre) for k, t in enumerate(texts[:3])}
+    used = {lab._key(got[0].text)}
+    free = [t for t in texts[:3] if not any(lab._key(t.rstrip("。")) in u or u in lab._key(t.rstrip("。")) for u in used)]
+    best = max(free, key=lambda t: own[t])
+    assert got[1].text == best.rstrip("。")

@@ -21,11 +21,12 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+#: 0001's pg_trgm indexes: name -> (table, column)
 _TRGM = {
-    "ix_comments_text_trgm": "comments (text gin_trgm_ops)",
-    "ix_articles_title_trgm": "articles (title gin_trgm_ops)",
-    "ix_articles_summary_trgm": "articles (summary_text gin_trgm_ops)",
-    "ix_articles_body_trgm": "articles (body_text gin_trgm_ops)",
+    "ix_comments_text_trgm": ("comments", "text"),
+    "ix_articles_title_trgm": ("articles", "title"),
+    "ix_articles_summary_trgm": ("articles", "summary_text"),
+    "ix_articles_body_trgm": ("articles", "body_text"),
 }
 
 _CREATE = [
@@ -54,5 +55,5 @@ def downgrade() -> None:
         return
     for table in ("article_grams", "comment_grams", "search_state"):
         op.execute(f"DROP TABLE IF EXISTS {table}")
-    for name, target in _TRGM.items():
-        op.execute(f"CREATE INDEX {name} ON {target}")
+    for name, (table, column) in _TRGM.items():
+        op.execute(f"CREATE INDEX {name} ON {table} USING gin ({column} gin_trgm_ops)")

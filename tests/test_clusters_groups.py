@@ -383,6 +383,9 @@ def test_a_label_prefers_a_view_to_a_report_that_scores_the_same_otherwise(monke
         ("これでは責任を負う覚悟が問われます", True),
         ("住民説明会の開催を義務化するべきです", False),
         ("この法案には反対です", False),  # この + the thing itself: stands alone
+        ("以下の点を改めるべきだ", True),
+        ("8,000Bq/kg 以下の土壌を使うべきではない", False),  # 以下 after a number: "below"
+        ("次の選挙で意思を示すべきだ", False),
     ],
 )
 def test_clauses_pointing_outside_themselves_are_told(clause, context):

@@ -109,7 +109,7 @@ _LEAD_CONNECTIVES = re.compile(
 )
 #: Words that point at text the reader of a label does not see (下記, 上記, この点, これでは):
 #: a clause holding one does not stand alone as a label.
-_CONTEXT_RE = re.compile(r"下記|上記|前述|後述|以下の|次の|同上|この点|その点|これでは|それでは|これは|それは|そこで|その後")
+_CONTEXT_RE = re.compile(r"下記|上記|前述|後述|^以下の|同上|この点|その点|これでは|それでは|これは|それは|そこで|その後")
 _OPINION_RE = re.compile(
     r"べき|(?:て|で)(?:ほしい|欲しい|ください|下さい)|を求め|反対|賛成|必要|不要|おかしい|問題(?:だ|です|である|では)"
     r"|不十分|不適切|許され(?:ない|ません)|(?:す|過)ぎ(?:る|ます|だ|です)?$|(?:方|ほう)が(?:いい|良い|よい|まし)"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import psycopg
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
@@ -67,6 +67,22 @@ class VotePoint:
 
 
 Progress = Callable[[Entry, str], None]
+
+# The reads of an article page, built once (a statement built per call costs more than its query).
+_ID = bindparam("id")
+_TRAILER = select(articles.c.trailer).where(articles.c.id == _ID)
+_RECORDS = select(records.c.kind, records.c.record_id, records.c.stamp, records.c.flag, records.c.content,
+                  records.c.verbatim_text, records.c.verbatim_sha1).where(records.c.article_id == _ID)
+_SHOWN_COMMENTS = (
+    select(comments.c.text, comments.c.up, comments.c.down, comments.c.position, comments.c.page,
+           comments.c.source_id, comments.c.posted_at, comments.c.parent_id)
+    .where(comments.c.article_id == _ID, comments.c.position.is_not(None))
+    .order_by(comments.c.position)
+)
+_DIGEST = select(digests.c.digest).where(digests.c.article_id == _ID)
+_TWO_TIMES = (select(vote_snapshots.c.observed_at).distinct()
+              .select_from(vote_snapshots.join(comments, comments.c.id == vote_snapshots.c.comment_id))
+              .where(comments.c.article_id == _ID).limit(2))
 
 
 class Store:
@@ -365,33 +381,48 @@ class Store:
         if not _valid_id(article_id):
             return None
         with self.engine.connect() as conn:
-            art = conn.execute(select(articles.c.trailer).where(articles.c.id == article_id)).first()
-            if art is None:
-                return None
-            recs = {r.kind: r for r in conn.execute(select(records).where(records.c.article_id == article_id))}
-            rows = conn.execute(
-                select(comments.c.text, comments.c.up, comments.c.down, comments.c.position, comments.c.page,
-                       comments.c.source_id, comments.c.posted_at, comments.c.parent_id)
-                .where(comments.c.article_id == article_id, comments.c.position.is_not(None))
-                .order_by(comments.c.position)
-            ).all()
-        d: dict[str, Any] = {"format": FORMAT, "trailer": art.trailer}
+            return self._read_entry(conn, article_id)
+
+    def _read_entry(self, conn, article_id: int) -> Entry | None:
+        trailer = conn.execute(_TRAILER, {"id": article_id}).scalar()
+        if trailer is None:
+            return None
+        recs = {r[0]: r for r in conn.execute(_RECORDS, {"id": article_id})}
+        rows = conn.execute(_SHOWN_COMMENTS, {"id": article_id}).all()
+        d: dict[str, Any] = {"format": FORMAT, "trailer": trailer}
         for kind, part in zip(RECORD_KINDS, _PARTS):
-            r = recs[kind]
-            p = json.loads(r.content)
-            p["record"] = {"id": r.record_id, "stamp": r.stamp, "flag": r.flag}
-            if r.verbatim_text is not None:
-                p["verbatim"] = {"text": r.verbatim_text, "canonical_sha1": r.verbatim_sha1}
+            _, record_id, stamp, flag, content, verbatim_text, verbatim_sha1 = recs[kind]
+            p = json.loads(content)
+            p["record"] = {"id": record_id, "stamp": stamp, "flag": flag}
+            if verbatim_text is not None:
+                p["verbatim"] = {"text": verbatim_text, "canonical_sha1": verbatim_sha1}
             d[part] = p
+        # rows unpacked as tuples (a Row's attributes cost more than the rest of this)
         d["thread"]["comments"] = [
-            {"text": c.text, "votes": {"up": c.up, "down": c.down}, "position": c.position, "page": c.page,
-             "id": c.source_id, "posted_at": c.posted_at, "parent_id": c.parent_id}
-            for c in rows
+            {"text": text_, "votes": {"up": up, "down": down}, "position": position, "page": page,
+             "id": source_id, "posted_at": posted_at, "parent_id": parent_id}
+            for text_, up, down, position, page, source_id, posted_at, parent_id in rows
         ]
         try:
             return entry_from_dict(d)
         except ValueError as e:  # e.g. a vote stored by an older matome beyond today's range
             raise StoreError(f"article {article_id} in the archive cannot be read: {e}") from None
+
+    def read_article(self, article_id: int) -> tuple[Entry, Digest | None, list[VotePoint]] | None:
+        """What an article page shows, read in one connection: the entry, its digest (None if
+        not digested) and its vote history (empty when it was observed only once); None when
+        there is no such article."""
+        if not _valid_id(article_id):
+            return None
+        with self.engine.connect() as conn:
+            entry = self._read_entry(conn, article_id)
+            if entry is None:
+                return None
+            raw = conn.execute(_DIGEST, {"id": article_id}).scalar()
+            # most articles were observed once: two distinct observation times say otherwise
+            times = conn.execute(_TWO_TIMES, {"id": article_id}).all()
+            history = self._vote_history(conn, article_id) if len(times) > 1 else []
+        return entry, (digest_engine.load(raw) if raw is not None else None), history
 
     def iter_entries(self) -> Iterator[tuple[int, Entry]]:
         with self.engine.connect() as conn:
@@ -423,6 +454,11 @@ class Store:
         """Every vote snapshot of the article's comments, by comment position then time."""
         if not _valid_id(article_id):
             return []
+        with self.engine.connect() as conn:
+            return self._vote_history(conn, article_id)
+
+    @staticmethod
+    def _vote_history(conn, article_id: int) -> list[VotePoint]:
         q = (
             select(vote_snapshots.c.observed_at, comments.c.key, comments.c.position, vote_snapshots.c.up,
                    vote_snapshots.c.down)
@@ -431,8 +467,7 @@ class Store:
             .order_by(comments.c.position.is_(None), comments.c.position, comments.c.id, vote_snapshots.c.observed_at,
                       vote_snapshots.c.id)
         )
-        with self.engine.connect() as conn:
-            return [VotePoint(*r) for r in conn.execute(q)]
+        return [VotePoint(*r) for r in conn.execute(q)]
 
     def search(self, query: str, **filters) -> list[SearchHit]:
         """Hits for ``query`` (see :func:`matome.store.search.search`); on SQLite the search

@@ -82,6 +82,10 @@ class ArticleHits(BaseModel):
 class SearchResult(BaseModel):
     query: str
     total: int
+    #: False: at least ``total`` articles match (counting stops there)
+    total_exact: bool = True
+    #: whether results follow this page
+    more: bool = False
     limit: int
     offset: int
     results: list[ArticleHits]
@@ -206,7 +210,7 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
                 "offset": offset, "next": nxt, "comments": page}
 
     @router.get("/search", response_model=SearchResult,
-                summary="記事とコメントの検索 (記事ごとに 1 件、一致箇所の抜粋つき。total は一致した記事の数)")
+                summary="記事とコメントの検索 (記事ごとに 1 件、一致箇所の抜粋つき。total は一致した記事の数。1,000 件以上は数えず total_exact が false)")
     def search(
         q: str = Query(..., min_length=1, max_length=200),
         since: str | None = None,

@@ -291,7 +291,7 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         q = q.strip()
         filters = {"source": source.strip() or None, "since": since or None, "until": until or None,
                    "min_up": int(min_up) if min_up.strip().isdigit() and int(min_up) <= DB_INT_MAX else None}
-        found: dict[str, Any] = {"total": 0, "results": []}
+        found: dict[str, Any] = {"total": 0, "total_exact": True, "more": False, "results": []}
         error = None
         if q:
             try:
@@ -300,14 +300,14 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             except SearchQueryError as e:
                 error = f"検索条件を確認してください: {e}"
         base = {"q": q, **{k: v for k, v in filters.items() if v is not None}}
-        total, results = found["total"], found["results"]
+        total, results, exact = found["total"], found["results"], found.get("total_exact", True)
         return html(
             render(
-                "search.html", q=q, filters=filters, results=results, total=total, error=error, offset=offset,
-                limit=limit,
+                "search.html", q=q, filters=filters, results=results, total=total, total_exact=exact, error=error,
+                offset=offset, limit=limit,
                 prev_href=("/search?" + urlencode({**base, "offset": max(0, offset - limit)})) if offset > 0 else None,
                 next_href=("/search?" + urlencode({**base, "offset": offset + limit}))
-                if offset + limit < total else None,
+                if found.get("more") else None,
             ),
             400 if error else 200,
         )

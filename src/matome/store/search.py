@@ -649,59 +649,97 @@ class _Sq:
                 ["{" + col + "} : (" + self.match + ")", *params, n - len(out)])]
         return out
 
-    def field_ids(self, cap: int) -> list[int]:
-        """Up to ``cap`` articles with a field holding the words."""
+    def count(self, cap: int, comment_ids: list[int] | None = None) -> int:
+        """How many articles (at most ``cap``) hold the words in a field or a current comment.
+        ``comment_ids``: every article found by its comments, when already known. The cheap
+        sources first: for words the index settles, the fields from the index alone; else the
+        titles and summaries, then the comments, and the long bodies last, only if still short."""
         if not self.fields:
-            return []
+            return min(cap, len(comment_ids if comment_ids is not None else self.comment_articles(set(), cap)))
         if self.exact:
-            # what the index lists is a match: no text to read (each column asked for every word)
-            matches = " OR ".join("{" + c + "} : (" + self.match + ")" for c in self.fields)
-            join = " JOIN articles a ON a.id = g.rowid" if self.filt else ""
-            tail = self._field_ids_checked("SELECT a.id, {check} FROM articles a WHERE a.id > ?{filt}",
-                                           [self.wm_articles], cap)
-            if len(tail) >= cap:
-                return tail
-            return tail + [r[0] for r in self.rows(
-                f"SELECT g.rowid FROM articles_grams g{join} WHERE articles_grams MATCH ?{self.filt} LIMIT ?",
-                [matches, *self.filt_params, cap - len(tail)])]
-        out = self._field_ids_checked("SELECT a.id, {check} FROM articles a WHERE a.id > ?{filt}",
-                                      [self.wm_articles], cap)
-        if len(out) < cap:
-            out += self._field_ids_checked(
-                "SELECT a.id, {check} FROM articles_grams g JOIN articles a ON a.id = g.rowid "
-                "WHERE articles_grams MATCH ?{filt}",
-                ["{" + " ".join(self.fields) + "} : (" + self.match + ")"], cap - len(out))
-        return out
+            known = self.field_ids(cap)
+        else:
+            known = self._fields_checked(("title", "summary_text"), cap, set())
+        seen = set(known)
+        if len(seen) < cap:
+            more = ([a for a in comment_ids if a not in seen] if comment_ids is not None
+                    else self.comment_articles(seen, cap - len(seen)))
+            seen.update(more)
+        if len(seen) < cap and not self.exact:
+            seen.update(self._fields_checked(("body_text",), cap - len(seen), seen))
+        return min(len(seen), cap)
 
-    def _field_ids_checked(self, sql: str, params: list, cap: int) -> list[int]:
-        """The rows of ``sql`` whose title, summary or body holds the words, up to ``cap``: the
-        short fields are checked in SQL, the body (long) only where they do not hold them, in
-        Python (reading it costs less than ``instr`` over it)."""
-        has_t, pt = _sq_has("a.title", self.terms)
-        has_s, ps = _sq_has("a.summary_text", self.terms)
-        check = f"CASE WHEN ({has_t}) OR ({has_s}) THEN NULL ELSE a.body_text END"
-        cur = self.cur.connection.cursor()
+    def field_ids(self, cap: int) -> list[int]:
+        """Up to ``cap`` articles with a field holding the words (words the index settles)."""
+        matches = " OR ".join("{" + c + "} : (" + self.match + ")" for c in self.fields)
+        join = " JOIN articles a ON a.id = g.rowid" if self.filt else ""
+        tail = self._fields_checked(tuple(self.fields), cap, set(), indexed=False)
+        if len(tail) >= cap:
+            return tail
+        return tail + [r[0] for r in self.rows(
+            f"SELECT g.rowid FROM articles_grams g{join} WHERE articles_grams MATCH ?{self.filt} LIMIT ?",
+            [matches, *self.filt_params, cap - len(tail)])]
+
+    def _fields_checked(self, columns: tuple[str, ...], cap: int, skip: set[int], indexed: bool = True) -> list[int]:
+        """Up to ``cap`` articles, ``skip`` aside, whose ``columns`` hold the words: the rows
+        not indexed yet, then (``indexed``) the index's candidates. Titles and summaries are
+        checked in SQL; a body in Python (reading it costs less than ``instr`` over it), and
+        only where the other columns asked for do not hold the words."""
+        short = [c for c in columns if c != "body_text"]
+        has = [_sq_has("a." + c, self.terms) for c in short]
+        params = [p for _, ps in has for p in ps]
+        if "body_text" in columns:
+            cond = "1"
+            value = (f"CASE WHEN {' OR '.join(f'({h})' for h, _ in has)} THEN NULL ELSE a.body_text END"
+                     if has else "a.body_text")
+        else:
+            cond = " OR ".join(f"({h})" for h, _ in has)
+            value, params = "NULL", [*params]
+        sources = [("SELECT a.id, {value} FROM articles a WHERE a.id > ? AND ({cond}){filt}", [self.wm_articles])]
+        if indexed:
+            sources.append(("SELECT a.id, {value} FROM articles_grams g JOIN articles a ON a.id = g.rowid "
+                            "WHERE articles_grams MATCH ? AND ({cond}){filt}",
+                            ["{" + " ".join(columns) + "} : (" + self.match + ")"]))
         out: list[int] = []
-        try:
-            cur.execute(sql.format(check=check, filt=self.filt), [*pt, *ps, *params, *self.filt_params])
-            while len(out) < cap:
-                batch = cur.fetchmany(256)
-                if not batch:
-                    break
-                out += [aid for aid, body in batch if body is None or all(_holds(body, t) for t in self.terms)]
-        finally:
-            cur.close()
+        for sql, own in sources:
+            if len(out) >= cap:
+                break
+            value_params = params if "body_text" in columns else []
+            cond_params = [] if "body_text" in columns else params
+            cur = self.cur.connection.cursor()
+            try:
+                cur.execute(sql.format(value=value, cond=cond, filt=self.filt),
+                            [*value_params, *own, *cond_params, *self.filt_params])
+                while len(out) < cap:
+                    batch = cur.fetchmany(256)
+                    if not batch:
+                        break
+                    out += [aid for aid, body in batch if aid not in skip
+                            and (body is None or all(_holds(body, t) for t in self.terms))]
+            finally:
+                cur.close()
         return out[:cap]
 
-    def comment_count(self, skip: list[int], cap: int) -> int:
-        """How many articles (at most ``cap``), ``skip`` aside, have a current comment holding the words."""
+    def comment_articles(self, skip: set[int], cap: int) -> list[int]:
+        """Up to ``cap`` articles, ``skip`` aside, with a current comment holding the words."""
         join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
-        sql = (f"SELECT count(*) FROM (SELECT DISTINCT c.article_id FROM comments c{join} "
+        sql = (f"SELECT c.article_id FROM comments c{join} "
                f"WHERE c.id IN ({self.candidates}) AND c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
-               f"{self.filt} AND c.article_id NOT IN (SELECT value FROM json_each(?)) LIMIT ?)")
-        params = [self.match, self.wm_comments, self.min_up, *self.has_text_params, *self.filt_params,
-                  json.dumps(skip), cap]
-        return self.rows(sql, params)[0][0]
+               f"{self.filt}")
+        found: dict[int, None] = {}
+        cur = self.cur.connection.cursor()
+        try:
+            cur.execute(sql, [self.match, self.wm_comments, self.min_up, *self.has_text_params, *self.filt_params])
+            while len(found) < cap:
+                batch = cur.fetchmany(512)
+                if not batch:
+                    break
+                for (aid,) in batch:
+                    if aid not in skip:
+                        found[aid] = None
+        finally:
+            cur.close()
+        return list(found)[:cap]
 
     def _eligible(self, aids: list[int]) -> set[int]:
         """Of these articles, those that pass the filters and have no field holding the words."""
@@ -817,28 +855,20 @@ def _sqlite_ranked(conn: Connection, terms: list[str], match: str, filters: tupl
             if len(ranked) >= want:
                 break
             ranked += sq.field_tier(i, want - len(ranked))
-        with_field = sq.field_ids(cap)
-        total = len(with_field)
         need = want - len(ranked)
-        if need <= 0 and total >= cap:
-            return ranked, cap, False
-        found = sq.candidates_up_to(WALK_MAX_CANDIDATES)
-        if found <= COLLECT_MAX:  # few: every article found by comments, ranked and counted at once
-            groups = sq.groups()
-            if total < cap:  # every article with a matching field is known
-                known = set(with_field)
-                total += sum(1 for aid, _ in groups if aid not in known)
-            if need > 0:
-                ranked += sq.first_eligible([aid for aid, _ in groups], need, set(ranked))
-            return ranked, min(total, cap), total < cap
+        groups = None
         if need > 0:
-            walked = None
-            if found > TOP_MAX:  # many: their best are early in the ▲ order
-                walked = sq.walk(need, set(ranked), WALK_PER_CANDIDATE * found)
-            ranked += walked if walked is not None else sq.top(need, set(ranked))
-        if total < cap:
-            total += sq.comment_count(with_field, cap - total)
-        return ranked, min(total, cap), total < cap
+            found = sq.candidates_up_to(WALK_MAX_CANDIDATES)
+            if found <= COLLECT_MAX:  # few: every article found by comments (the count uses them too)
+                groups = [aid for aid, _ in sq.groups()]
+                ranked += sq.first_eligible(groups, need, set(ranked))
+            else:
+                walked = None
+                if found > TOP_MAX:  # many: their best are early in the ▲ order
+                    walked = sq.walk(need, set(ranked), WALK_PER_CANDIDATE * found)
+                ranked += walked if walked is not None else sq.top(need, set(ranked))
+        total = sq.count(cap, groups)
+        return ranked, total, total < cap
     finally:
         sq.close()
 

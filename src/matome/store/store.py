@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import psycopg
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
@@ -21,7 +21,7 @@ from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
 from matome.store.ingest import IngestReport, Staged, merge_entry, utc_now, write_staged
 from matome.store.keys import entry_sha1
 from matome.store.migrate import current_revision, head_revision, upgrade
-from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
+from matome.store.schema import RECORD_KINDS, articles, comments, digests, vote_snapshots
 from matome.store.search import SearchHit, SearchPage, search as _search, search_articles as _search_articles
 
 _PARTS = ("headline", "summary", "body", "discussion", "thread")
@@ -68,21 +68,24 @@ class VotePoint:
 
 Progress = Callable[[Entry, str], None]
 
-# The reads of an article page, built once (a statement built per call costs more than its query).
-_ID = bindparam("id")
-_TRAILER = select(articles.c.trailer).where(articles.c.id == _ID)
-_RECORDS = select(records.c.kind, records.c.record_id, records.c.stamp, records.c.flag, records.c.content,
-                  records.c.verbatim_text, records.c.verbatim_sha1).where(records.c.article_id == _ID)
-_SHOWN_COMMENTS = (
-    select(comments.c.text, comments.c.up, comments.c.down, comments.c.position, comments.c.page,
-           comments.c.source_id, comments.c.posted_at, comments.c.parent_id)
-    .where(comments.c.article_id == _ID, comments.c.position.is_not(None))
-    .order_by(comments.c.position)
-)
-_DIGEST = select(digests.c.digest).where(digests.c.article_id == _ID)
-_TWO_TIMES = (select(vote_snapshots.c.observed_at).distinct()
-              .select_from(vote_snapshots.join(comments, comments.c.id == vote_snapshots.c.comment_id))
-              .where(comments.c.article_id == _ID).limit(2))
+# The reads of an article page as plain SQL (``?`` for the parameter): no statement to build,
+# compile or wrap per call, which cost more than the queries themselves.
+_TRAILER = "SELECT trailer FROM articles WHERE id = ?"
+_RECORDS = ("SELECT kind, record_id, stamp, flag, content, verbatim_text, verbatim_sha1 FROM records "
+            "WHERE article_id = ?")
+_SHOWN_COMMENTS = ("SELECT text, up, down, position, page, source_id, posted_at, parent_id FROM comments "
+                   "WHERE article_id = ? AND position IS NOT NULL ORDER BY position")
+_DIGEST = "SELECT digest FROM digests WHERE article_id = ?"
+# most articles were observed once: two distinct observation times say otherwise
+_TWO_TIMES = ("SELECT DISTINCT s.observed_at FROM vote_snapshots s JOIN comments c ON c.id = s.comment_id "
+              "WHERE c.article_id = ? LIMIT 2")
+
+
+def _read(conn, sql: str, article_id: int) -> list[tuple]:
+    """The rows of one of the page reads above (in the connection's transaction)."""
+    if conn.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    return conn.exec_driver_sql(sql, (article_id,)).all()
 
 
 class Store:
@@ -384,11 +387,12 @@ class Store:
             return self._read_entry(conn, article_id)
 
     def _read_entry(self, conn, article_id: int) -> Entry | None:
-        trailer = conn.execute(_TRAILER, {"id": article_id}).scalar()
-        if trailer is None:
+        found = _read(conn, _TRAILER, article_id)
+        if not found:
             return None
-        recs = {r[0]: r for r in conn.execute(_RECORDS, {"id": article_id})}
-        rows = conn.execute(_SHOWN_COMMENTS, {"id": article_id}).all()
+        trailer = found[0][0]
+        recs = {r[0]: r for r in _read(conn, _RECORDS, article_id)}
+        rows = _read(conn, _SHOWN_COMMENTS, article_id)
         d: dict[str, Any] = {"format": FORMAT, "trailer": trailer}
         for kind, part in zip(RECORD_KINDS, _PARTS):
             _, record_id, stamp, flag, content, verbatim_text, verbatim_sha1 = recs[kind]
@@ -418,9 +422,8 @@ class Store:
             entry = self._read_entry(conn, article_id)
             if entry is None:
                 return None
-            raw = conn.execute(_DIGEST, {"id": article_id}).scalar()
-            # most articles were observed once: two distinct observation times say otherwise
-            times = conn.execute(_TWO_TIMES, {"id": article_id}).all()
+            raw = next(iter(_read(conn, _DIGEST, article_id)), (None,))[0]
+            times = _read(conn, _TWO_TIMES, article_id)
             history = self._vote_history(conn, article_id) if len(times) > 1 else []
         return entry, (digest_engine.load(raw) if raw is not None else None), history
 

@@ -60,32 +60,39 @@ _PAGE_HEADERS = [(b"content-type", b"text/html; charset=utf-8"), (b"cache-contro
 
 class MatomeApp(FastAPI):
     """The FastAPI app with one short path in front of it: ``GET /articles/{id}`` without
-    parameters, when the page kept for the article's current version is at hand, is sent as
-    it is (bytes, ETag, the same headers as the route sends) without routing, middleware or
-    a worker thread. Anything else, a page not rendered yet included, goes to the routes."""
+    parameters is answered without routing or middleware (the same bytes and headers as the
+    route sends): the page kept for the article's current version as it is, without a worker
+    thread; a page not kept yet rendered (and kept) in one of the page threads. Anything
+    else (parameters, unknown ids, errors) goes to the routes."""
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
             path = scope["path"]
             digits = path[10:] if path.startswith("/articles/") else ""
             if digits.isascii() and digits.isdigit() and len(digits) <= 18 and 1 <= int(digits) <= DB_INT_MAX:
-                page = await self._kept_page(int(digits))
+                page = await self._default_page(int(digits))
                 if page is not None:
                     return await _send_page(page, scope, send)
         await super().__call__(scope, receive, send)
 
-    async def _kept_page(self, article_id: int) -> Page | None:
+    async def _default_page(self, article_id: int) -> Page | None:
+        """The kept page, else the page rendered now (and kept) in a worker thread; None (the
+        route answers: a 404, an error page) when there is no such article or reading fails."""
         state: AppState = self.state.matome
-        if not state.pages.enabled:
-            return None
         try:
-            if state.sqlite:  # a look-up on a local file (usually none at all: the generation)
-                _, page, _ = state.pages.current(article_id)
-            else:
-                _, page, _ = await anyio.to_thread.run_sync(state.pages.current, article_id)
+            known = None
+            if state.pages.enabled:
+                if state.sqlite:  # a look-up on a local file (usually none at all: the generation)
+                    known = state.pages.current(article_id)
+                else:
+                    known = await anyio.to_thread.run_sync(state.pages.current, article_id)
+                if known[1] is not None:
+                    return known[1]
+                if known[0] is None:
+                    return None  # no such article
+            return await anyio.to_thread.run_sync(state.default_page, article_id, known, limiter=state.page_threads)
         except Exception:  # noqa: BLE001 - the route answers (or reports) instead
             return None
-        return page
 
 
 async def _send_page(page: Page, scope, send) -> None:
@@ -126,6 +133,8 @@ class AppState:
         self.searches = TTLCache(cache_size, cache_ttl if self.generation and self.generation.current() is not None
                                  else min(cache_ttl, SEARCH_TTL))
         self.page_threads = anyio.CapacityLimiter(page_threads)
+        #: ``default_page(article_id, known=None) -> Page | None``, set by create_app
+        self.default_page: Any = None
         self._lock = threading.Lock()
 
     def search(self, query: str, **filters: Any) -> dict[str, Any]:
@@ -228,16 +237,17 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             state.home.put("home", page)
         return html(page)
 
-    def default_page(article_id: int) -> Page | None:
+    def default_page(article_id: int, known: tuple | None = None) -> Page | None:
         """The article page without parameters: the one rendered for the article's current
-        version, else rendered now (and kept)."""
+        version, else rendered now (and kept). ``known``: ``state.pages.current(article_id)``
+        when it was just read."""
         if not state.pages.enabled:
             view = data.article_view(state.store, article_id)
             if view is None:
                 return None
             body = render_article(view).encode("utf-8")
             return Page("", page_etag(body), body, None)
-        version, page, gen = state.pages.current(article_id)
+        version, page, gen = known or state.pages.current(article_id)
         if version is None:
             return None
         if page is None:
@@ -247,6 +257,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             body = render_article(view).encode("utf-8")
             page = state.pages.keep(article_id, version, page_etag(body), body, gen)
         return page
+
+    state.default_page = default_page
 
     def other_page(article_id: int, sort_key: str, group_id: int | None, number: int) -> Page | None:
         view = get_view(article_id)

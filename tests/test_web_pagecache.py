@@ -227,3 +227,38 @@ def test_read_article_is_what_the_separate_reads_give(any_archive):
     assert entry == store.get_entry(aid) and [c.votes.up for c in entry.comments] == [u for _, u, _ in changed]
     assert history == store.vote_history(aid) and len({p.observed_at for p in history}) == 2
     assert store.read_article(aid + 1000) is None and store.read_article(0) is None
+
+
+def test_searches_not_kept_run_a_few_at_a_time(archive, monkeypatch):
+    """Many readers searching at once: at most two searches work at a time (more would only
+    trade the GIL and the database connections), every one answered."""
+    import asyncio
+    import threading
+    import time
+
+    store, _, _ = archive
+    running, most, lock = [0], [0], threading.Lock()
+    real = web_data.search_articles
+
+    def counting(*args, **kw):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.05)
+            return real(*args, **kw)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(web_data, "search_articles", counting)
+
+    async def burst(base):
+        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+            return await asyncio.gather(*(c.get(path, params={"q": f"子育て {k}"})
+                                          for k in range(6) for path in ("/search", "/api/search")))
+
+    with running_server(create_app(store, cache_size=0)) as base:
+        answers = asyncio.run(burst(base))
+    assert [r.status_code for r in answers] == [200] * 12
+    assert most[0] == 2

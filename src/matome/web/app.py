@@ -7,6 +7,7 @@ Read-only unless a token is given, which enables ``POST /api/ingest`` for bearer
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -133,14 +134,35 @@ class AppState:
         self.searches = TTLCache(cache_size, cache_ttl if self.generation and self.generation.current() is not None
                                  else min(cache_ttl, SEARCH_TTL))
         self.page_threads = anyio.CapacityLimiter(page_threads)
+        self.search_threads = anyio.CapacityLimiter(page_threads)
         #: ``default_page(article_id, known=None) -> Page | None``, set by create_app
         self.default_page: Any = None
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _search_key(query: str, filters: dict[str, Any]) -> tuple:
+        filters = {k: v for k, v in filters.items() if v not in (None, "") and not (k == "min_up" and v == 0)}
+        return query, tuple(sorted(filters.items()))
+
+    def cached_search(self, query: str, **filters: Any) -> dict[str, Any] | None:
+        """The kept result of this search while the archive is unchanged, else None."""
+        hit = self.searches.get(self._search_key(query, filters))
+        return hit[1] if hit is not None and hit[0] == self._generation() else None
+
+    async def search_async(self, query: str, **filters: Any) -> dict[str, Any]:
+        """:meth:`search` from the event loop: a kept result at once, else in one of a few
+        search threads (searches are CPU work: many at once on few cores only trade the GIL
+        and the database connections, making each one dearer)."""
+        hit = self.cached_search(query, **filters)
+        if hit is not None:
+            return hit
+        return await anyio.to_thread.run_sync(functools.partial(self.search, query, **filters),
+                                              limiter=self.search_threads)
+
     def search(self, query: str, **filters: Any) -> dict[str, Any]:
         """``data.search_articles``, answered from the cache while the archive is unchanged."""
-        filters = {k: v for k, v in filters.items() if v not in (None, "") and not (k == "min_up" and v == 0)}
-        key = (query, tuple(sorted(filters.items())))
+        key = self._search_key(query, filters)
+        filters = dict(key[1])
         hit = self.searches.get(key)
         if hit is not None and hit[0] == self._generation():
             return hit[1]
@@ -289,7 +311,7 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         return HTMLResponse(found.body, headers={"ETag": found.etag, "Cache-Control": "no-cache"})
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(
+    async def search_page(
         q: str = Query("", max_length=200),
         source: str = Query("", max_length=100),
         since: str = "",
@@ -307,8 +329,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         error = None
         if q:
             try:
-                found = state.search(q, limit=limit, offset=offset,
-                                     **{k: v for k, v in filters.items() if v is not None})
+                found = await state.search_async(q, limit=limit, offset=offset,
+                                                 **{k: v for k, v in filters.items() if v is not None})
             except SearchQueryError as e:
                 error = f"検索条件を確認してください: {e}"
         base = {"q": q, **{k: v for k, v in filters.items() if v is not None}}

@@ -42,6 +42,7 @@ def _item(c: dict[str, Any], hidden: bool) -> str:
         for p, q in zip(c["paragraphs"], c["quoted"])
     )
     up, down = int(c["up"]), int(c["down"])
+    bar_up = escape(c["bar_up"])
     return (
         f'<li class="comment" id="c{pos}" data-pos="{pos}" data-up="{up}" data-down="{down}" '
         f'data-wilson="{float(c["wilson"])!r}" data-controversy="{float(c["controversy"])!r}" '
@@ -51,8 +52,8 @@ def _item(c: dict[str, Any], hidden: bool) -> str:
         f'<div class="comment-votes"><span class="up" title="賛成 (▲)">▲ <span class="n-up">{up}</span></span> '
         f'<span class="down" title="反対 (▼)">▼ <span class="n-down">{down}</span></span> '
         f'<svg class="votebar" viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true">'
-        f'<rect class="bar-up" width="{escape(c["bar_up"])}" height="6"/>'
-        f'<rect class="bar-down" x="{escape(c["bar_up"])}" width="{escape(c["bar_down"])}" height="6"/></svg></div>\n'
+        f'<rect class="bar-up" width="{bar_up}" height="6"/>'
+        f'<rect class="bar-down" x="{bar_up}" width="{escape(c["bar_down"])}" height="6"/></svg></div>\n'
         f"</li>\n"
     )
 

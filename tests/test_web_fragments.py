@@ -43,6 +43,24 @@ CARDS_TEMPLATE = """    {% for g in a.groups %}
     {% endfor %}
 """
 
+#: The search results loop as search.html had it before the items were built in Python.
+HITS_TEMPLATE = """{% for r in results %}
+  <li class="hit">
+    <a class="hit-title" href="{{ r.href }}">{{ r.title }}</a>
+    <span class="hit-kind">{{ r.kinds_ja|join('・') }}</span>
+    <p class="hit-meta">{% if r.source %}{{ r.source }} {% endif %}{% if r.published %}<time datetime="{{ r.published_at }}">{{ r.published }}</time>{% endif %}</p>
+    <ul class="hit-snippets">
+    {% for h in r.hits %}
+      <li><a class="snippet-where" href="{{ h.href }}">{{ h.kind_ja }}{% if h.comment_position is not none %} #{{ h.comment_position + 1 }}{% endif %}</a>
+        <span class="snippet">{% for piece in h.pieces %}{% if piece.match %}<mark>{{ piece.text }}</mark>{% else %}{{ piece.text }}{% endif %}{% endfor %}</span>
+        {% if h.kind == 'comment' %}<span class="hit-votes"><span class="up">▲ {{ h.up }}</span> <span class="down">▼ {{ h.down }}</span></span>{% endif %}</li>
+    {% endfor %}
+    </ul>
+    {% if r.more_comments %}<p class="note">ほかに一致したコメント {{ r.more_comments }} 件</p>{% endif %}
+  </li>
+{% endfor %}
+"""
+
 TRICKY = ["", "a", "<script>alert('x')</script>", 'say "hi" & <b>', "ＡＩ&amp;", "改行\nあり", "\u2028", "{{ x }}"]
 
 
@@ -89,3 +107,29 @@ def test_group_cards_match_the_template_for_any_text(pairs):
     template = _env().from_string(CARDS_TEMPLATE)
     groups = [_group(k, label, text) for k, (label, text) in enumerate(pairs)]
     assert str(fragments.group_cards(groups)) == template.render(a={"groups": groups})
+
+
+def _result(k: int, title: str, text: str) -> dict:
+    hits = [{"href": f"/articles/{k}" + (f"#c{j}" if j % 2 else ""), "kind": "comment" if j % 2 else "body",
+             "kind_ja": "コメント" if j % 2 else "本文", "comment_position": j if j % 2 else None, "up": j * 3,
+             "down": j, "pieces": [{"text": text, "match": False}, {"text": title, "match": True},
+                                   {"text": "…" + text, "match": False}][: 1 + (j + k) % 3]}
+            for j in range(k % 4)]
+    return {"href": f"/articles/{k}", "title": title, "kinds_ja": ["見出し", text][: 1 + k % 2],
+            "source": [None, "", text][k % 3], "published": "" if k % 2 else "2025年2月13日(木) 12:16",
+            "published_at": None if k % 2 else "2025-02-13T12:16:00+09:00", "more_comments": k % 3, "hits": hits}
+
+
+def test_search_hits_are_the_template_s_bytes():
+    template = _env().from_string(HITS_TEMPLATE)
+    for k, (title, text) in enumerate(itertools.product(TRICKY, TRICKY)):
+        results = [_result(k + j, title, text) for j in range(7)]
+        assert str(fragments.search_hits(results)) == template.render(results=results), (title, text)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.text(max_size=30), st.text(max_size=60)), min_size=1, max_size=5))
+def test_search_hits_match_the_template_for_any_text(pairs):
+    template = _env().from_string(HITS_TEMPLATE)
+    results = [_result(k, title, text) for k, (title, text) in enumerate(pairs)]
+    assert str(fragments.search_hits(results)) == template.render(results=results)

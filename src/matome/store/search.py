@@ -615,8 +615,10 @@ class _Sq:
         self.cur = conn.connection.cursor()
         self.terms, self.match, self.min_up = terms, match, min_up
         self.filt, self.filt_params = filters
-        self.wm_comments = fts.watermark(conn, fts.COMMENTS)
-        self.wm_articles = fts.watermark(conn, fts.ARTICLES)
+        marks = dict(self.rows("SELECT name, value FROM search_state", []))
+        self.wm_comments, self.wm_articles = marks[fts.COMMENTS], marks[fts.ARTICLES]
+        # articles not indexed yet (usually none: the queries for them are then skipped)
+        self.articles_tail = self.rows("SELECT coalesce(max(id), 0) FROM articles", [])[0][0] > self.wm_articles
         self.fields = [] if min_up else list(_ARTICLE_COLUMNS.values())
         has = [_sq_has("a." + c, terms) for c in self.fields]
         # "no field of the article holds the words" (shorter fields are checked first)
@@ -641,7 +643,8 @@ class _Sq:
         params = has[-1][1] + [p for _, ps in has[:-1] for p in ps] + self.filt_params
         # the rows not indexed yet are the newest: first
         out = [r[0] for r in self.rows(f"SELECT a.id FROM articles a WHERE a.id > ? AND {cond} "
-                                       "ORDER BY a.id DESC LIMIT ?", [self.wm_articles, *params, n])]
+                                       "ORDER BY a.id DESC LIMIT ?", [self.wm_articles, *params, n])
+               ] if self.articles_tail else []
         if len(out) < n:
             out += [r[0] for r in self.rows(
                 f"SELECT a.id FROM articles_grams g JOIN articles a ON a.id = g.rowid "
@@ -695,7 +698,8 @@ class _Sq:
         else:
             cond = " OR ".join(f"({h})" for h, _ in has)
             value, params = "NULL", [*params]
-        sources = [("SELECT a.id, {value} FROM articles a WHERE a.id > ? AND ({cond}){filt}", [self.wm_articles])]
+        sources = [("SELECT a.id, {value} FROM articles a WHERE a.id > ? AND ({cond}){filt}", [self.wm_articles])
+                   ] if self.articles_tail else []
         if indexed:
             sources.append(("SELECT a.id, {value} FROM articles_grams g JOIN articles a ON a.id = g.rowid "
                             "WHERE articles_grams MATCH ? AND ({cond}){filt}",
@@ -901,7 +905,7 @@ def search_articles(
     want = offset + limit
     match = _match_query(terms) if conn.dialect.name == "sqlite" else None
     # one more than the page: whether another page follows, when the total is not exact
-    if match and not grams.only_prefix_queries(terms):
+    if match:  # SQLite with words the index serves (1-character ones as prefixes of bigrams)
         ranked, total, exact = _sqlite_ranked(conn, terms, match, _sq_filters(lo, hi, source, article_id), min_up,
                                               want + 1, COUNT_CAP)
     else:

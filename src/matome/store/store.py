@@ -82,10 +82,17 @@ _TWO_TIMES = ("SELECT DISTINCT s.observed_at FROM vote_snapshots s JOIN comments
 
 
 def _read(conn, sql: str, article_id: int) -> list[tuple]:
-    """The rows of one of the page reads above (in the connection's transaction)."""
+    """The rows of one of the page reads above, in the connection's transaction (one
+    snapshot for all of them). SQLite: on the driver's own cursor (a fraction of the cost)."""
     if conn.dialect.name != "sqlite":
-        sql = sql.replace("?", "%s")
-    return conn.exec_driver_sql(sql, (article_id,)).all()
+        return conn.exec_driver_sql(sql.replace("?", "%s"), (article_id,)).all()
+    if not conn.in_transaction():
+        conn.begin()  # the engine's BEGIN; rolled back when the connection is given back
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        return cur.execute(sql, (article_id,)).fetchall()
+    finally:
+        cur.close()
 
 
 class Store:

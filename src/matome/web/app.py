@@ -28,6 +28,7 @@ from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
 from matome.web.pagecache import ArticlePages, Generation, Page, PageFile, page_version, render_version
+from matome.web.fragments import search_hits
 from matome.web.render import normalize_sort, render, render_article
 from matome.web.security import SECURITY_HEADERS
 
@@ -337,8 +338,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         total, results, exact = found["total"], found["results"], found.get("total_exact", True)
         return html(
             render(
-                "search.html", q=q, filters=filters, results=results, total=total, total_exact=exact, error=error,
-                offset=offset, limit=limit,
+                "search.html", q=q, filters=filters, results=results, hits_html=search_hits(results), total=total,
+                total_exact=exact, error=error, offset=offset, limit=limit,
                 prev_href=("/search?" + urlencode({**base, "offset": max(0, offset - limit)})) if offset > 0 else None,
                 next_href=("/search?" + urlencode({**base, "offset": offset + limit}))
                 if found.get("more") else None,

@@ -1,4 +1,6 @@
-"""The comment list as HTML, built in Python for speed (the longest part of an article page).
+"""The comment list, the opinion group cards and the search results as HTML, built in Python
+for speed (the longest parts of the article and search pages; the tests compare each with
+the template markup it replaced).
 
 Every piece of text goes through :func:`_escape`, which writes exactly what
 :func:`markupsafe.escape` writes for a ``str`` (``&<>"'`` as ``&amp;`` ``&lt;`` ``&gt;``
@@ -117,3 +119,32 @@ def _card(g: dict[str, Any]) -> str:
 def group_cards(groups: Iterable[dict[str, Any]]) -> Markup:
     """The opinion group cards (``<article class="group-card">``), as the article template wrote them."""
     return Markup("".join(_card(g) for g in groups))
+
+
+def _hit(h: dict[str, Any]) -> str:
+    where = f" #{h['comment_position'] + 1}" if h["comment_position"] is not None else ""
+    pieces = "".join(f"<mark>{_escape(p['text'])}</mark>" if p["match"] else _escape(p["text"]) for p in h["pieces"])
+    votes = (f'<span class="hit-votes"><span class="up">▲ {_escape(h["up"])}</span> <span class="down">▼ '
+             f'{_escape(h["down"])}</span></span>' if h["kind"] == "comment" else "")
+    return (f'      <li><a class="snippet-where" href="{_escape(h["href"])}">{_escape(h["kind_ja"])}{where}</a>\n'
+            f'        <span class="snippet">{pieces}</span>\n'
+            f"{votes}</li>\n")
+
+
+def _result(r: dict[str, Any]) -> str:
+    source = f"{_escape(r['source'])} " if r["source"] else ""
+    published = (f'<time datetime="{_escape(r["published_at"])}">{_escape(r["published"])}</time>'
+                 if r["published"] else "")
+    more = f'<p class="note">ほかに一致したコメント {_escape(r["more_comments"])} 件</p>' if r["more_comments"] else ""
+    return (f'  <li class="hit">\n'
+            f'    <a class="hit-title" href="{_escape(r["href"])}">{_escape(r["title"])}</a>\n'
+            f'    <span class="hit-kind">{"・".join(_escape(k) for k in r["kinds_ja"])}</span>\n'
+            f'    <p class="hit-meta">{source}{published}</p>\n'
+            f'    <ul class="hit-snippets">\n'
+            + "".join(_hit(h) for h in r["hits"])
+            + f"    </ul>\n{more}  </li>\n")
+
+
+def search_hits(results: Iterable[dict[str, Any]]) -> Markup:
+    """The ``<li class="hit">`` items of a search page, as the search template wrote them."""
+    return Markup("".join(_result(r) for r in results))

@@ -263,9 +263,11 @@ def test_grouped_search_gives_each_article_once_with_a_total(loaded, query):
         assert 1 <= len(r.hits) <= 3 and len({(h.kind, h.comment_position) for h in r.hits}) == len(r.hits)
         assert r.up == max((c.votes.up for c in matching), default=0)
         assert all(any(m for _, m in h.snippet) for h in r.hits)
-    # ranked by the best field, then the best comment's ▲, then the newer article
-    order = [(-r.score, -r.up, -r.article_id) for r in page.results]
+    # ranked by the best field; in a field tier the newer article first; among the articles
+    # found by their comments only, the best comment's ▲ first, then the newer article
+    order = [(-r.score, -r.up if r.kinds[0] == "comment" else 0, -r.article_id) for r in page.results]
     assert order == sorted(order)
+    assert page.total_exact and not page.more
     # pages are consecutive slices of the whole, each with the same total
     pages, offset = [], 0
     while True:

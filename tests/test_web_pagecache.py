@@ -114,17 +114,20 @@ def test_a_redigested_article_gets_its_new_page_and_a_new_etag_at_once(any_archi
         assert f'data-up="{COMMENTS[0][1] + 100}"' in third.text
 
 
-def test_kept_pages_are_served_with_the_routes_headers(archive, tmp_path):
+@pytest.mark.parametrize("cached", [True, False])
+def test_kept_pages_are_served_with_the_routes_headers(archive, tmp_path, cached):
     store, _, aid = archive
-    with running_server(create_app(store, page_file=tmp_path / "pages.sqlite")) as base:
+    options = {"page_file": tmp_path / "pages.sqlite"} if cached else {"cache_size": 0}
+    with running_server(create_app(store, **options)) as base:
         url = f"{base}/articles/{aid}"
-        rendered = get(url)  # rendered by the route
-        kept = get(url)  # the short path
-        assert kept.content == rendered.content
+        rendered = get(url)  # rendered (and kept) on the short path
+        kept = get(url)  # the short path: kept (or rendered again without caches)
+        routed = get(f"{url}?sort=recommended")  # the same view through the route
+        assert kept.content == rendered.content == routed.content
         for name in ("content-type", "content-length", "etag", "cache-control", "content-security-policy",
                      "x-content-type-options", "referrer-policy", "x-frame-options", "cross-origin-opener-policy",
                      "cross-origin-resource-policy", "permissions-policy"):
-            assert kept.headers[name] == rendered.headers[name], name
+            assert kept.headers[name] == rendered.headers[name] == routed.headers[name], name
         # parameters, unknown ids and other methods still go through the routes
         assert get(f"{url}?sort=up").status_code == 200
         assert get(f"{base}/articles/{aid + 1000}").status_code == 404
@@ -210,3 +213,52 @@ def test_a_broken_page_file_is_a_miss(tmp_path):
         conn.execute("UPDATE pages SET body = x'00ff'")
     assert pages.get(1, "v1") is None  # not zlib: treated as not kept
     pages.close()
+
+
+def test_read_article_is_what_the_separate_reads_give(any_archive):
+    """The page's one-connection read (entry, digest, vote history) on each backend."""
+    store, _, aid = any_archive
+    entry, digest, history = store.read_article(aid)
+    assert entry == store.get_entry(aid) and digest == store.get_digest(aid) and digest is not None
+    assert history == [] and store.vote_history(aid)  # observed once: no history to show
+    changed = [(text, up + 5, down) for text, up, down in COMMENTS]
+    store.ingest_entries([make_entry(930000, "子育て支援策の記事", changed, paragraphs=PARAGRAPHS)])
+    entry, digest, history = store.read_article(aid)
+    assert entry == store.get_entry(aid) and [c.votes.up for c in entry.comments] == [u for _, u, _ in changed]
+    assert history == store.vote_history(aid) and len({p.observed_at for p in history}) == 2
+    assert store.read_article(aid + 1000) is None and store.read_article(0) is None
+
+
+def test_searches_not_kept_run_a_few_at_a_time(archive, monkeypatch):
+    """Many readers searching at once: at most two searches work at a time (more would only
+    trade the GIL and the database connections), every one answered."""
+    import asyncio
+    import threading
+    import time
+
+    store, _, _ = archive
+    running, most, lock = [0], [0], threading.Lock()
+    real = web_data.search_articles
+
+    def counting(*args, **kw):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.05)
+            return real(*args, **kw)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(web_data, "search_articles", counting)
+
+    async def burst(base):
+        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+            return await asyncio.gather(*(c.get(path, params={"q": f"子育て {k}"})
+                                          for k in range(6) for path in ("/search", "/api/search")))
+
+    with running_server(create_app(store, cache_size=0)) as base:
+        answers = asyncio.run(burst(base))
+    assert [r.status_code for r in answers] == [200] * 12
+    assert most[0] == 2

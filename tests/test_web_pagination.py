@@ -130,3 +130,31 @@ def test_search_page_one_result_per_article_total_and_pages(base_url, wd, tmp_pa
             marks = set(re.findall(r"<mark>([^<]+)</mark>", first + second))
             assert marks == {"AI", "ＡＩ"}
     store.close()
+
+
+def test_search_page_says_at_least_when_the_count_stops(tmp_path, monkeypatch):
+    """A search matching more articles than the count goes to shows "N 件以上", still pages
+    through every result and offers the next page only while one follows."""
+    from matome.store import open_store, search as store_search
+    from matome.web import create_app
+    from test_web_fixtures import running_server
+
+    monkeypatch.setattr(store_search, "COUNT_CAP", 10)
+    store = open_store(str(tmp_path / "cap.db"))
+    entries = [make_entry(810000 + 10 * k, f"記事{k}", [(f"選挙の話その{k}", k, 0)], url=f"https://example.jp/cap/{k}")
+               for k in range(25)]
+    assert store.ingest_entries(entries, digest=False).added == 25
+    with running_server(create_app(store)) as url:
+        first = httpx.get(f"{url}/search", params={"q": "選挙"}, timeout=30).text
+        assert "に一致する記事 10 件以上(1〜20 件目)" in first
+        nxt = re.search(r'<a rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+        second = httpx.get(url + nxt, timeout=30).text
+        assert "に一致する記事 10 件以上(21〜25 件目)" in second
+        assert len(re.findall(r'<a class="hit-title"', second)) == 5 and 'rel="next"' not in second
+        seen = re.findall(r'<a class="hit-title" href="/articles/(\d+)">', first + second)
+        assert len(seen) == len(set(seen)) == 25
+        api = httpx.get(f"{url}/api/search", params={"q": "選挙", "limit": 5}, timeout=30).json()
+        assert (api["total"], api["total_exact"], api["more"]) == (10, False, True)
+        few = httpx.get(f"{url}/api/search", params={"q": "その3"}, timeout=30).json()
+        assert (few["total"], few["total_exact"], few["more"]) == (1, True, False)
+    store.close()

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(20, "--limit", min=1, max=1000, metavar="N", help="Show at most N hits."),
         offset: int = typer.Option(0, "--offset", min=0, max=DB_INT_MAX, metavar="N", help="Skip the first N hits."),
     ) -> None:
-        """Search titles, summaries, bodies and comments: one result per article (titles first, then summaries, bodies, comments; then most ▲), with the total."""
+        """Search titles, summaries, bodies and comments: one result per article (titles first, then summaries, bodies, comments; newer articles first, articles found by comments by their most ▲), with the total (counted up to 1,000)."""
         if not query.strip():
             fail("the query is empty: give the words to find")
         store = open_for_command(db, read_only=True)
@@ -51,11 +51,12 @@ def register(app: typer.Typer) -> None:
         if not page.total:
             typer.echo(f"「{query}」に一致するものはありません")
             return
+        total = f"{page.total:,} 件" + ("" if page.total_exact else "以上")
         if not page.results:
-            typer.echo(f"「{query}」に一致する記事 {page.total} 件 ({offset + 1} 件目以降はありません)")
+            typer.echo(f"「{query}」に一致する記事 {total} ({offset + 1} 件目以降はありません)")
             return
         last = offset + len(page.results)
-        typer.echo(f"「{query}」に一致する記事 {page.total} 件 ({offset + 1}〜{last} 件目)")
+        typer.echo(f"「{query}」に一致する記事 {total} ({offset + 1}〜{last} 件目)")
         labels = {"title": "見出し", "summary": "要約", "body": "本文", "comment": "コメント"}
         for r in page.results:
             typer.echo(f"[{r.article_id}] {r.title}")
@@ -65,5 +66,5 @@ def register(app: typer.Typer) -> None:
             shown = sum(1 for h in r.hits if h.kind == "comment")
             if r.comment_matches > shown:
                 typer.echo(f"    (ほかに一致したコメント {r.comment_matches - shown} 件)")
-        if last < page.total:
+        if page.more:
             typer.echo(f"続き: --offset {last}")

@@ -23,6 +23,7 @@ does it collect the index's candidates and sort them.
 from __future__ import annotations
 
 import functools
+import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -127,7 +128,8 @@ _HALF_KANA = _half_kana_table()
 _FULL_ASCII = {chr(cp): chr(cp + 0xFEE0) for cp in range(0x21, 0x7F)}
 
 
-def width_forms(term: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def width_forms(term: str) -> tuple[str, ...]:
     """The spellings of an NFKC-normalised term that NFKC folds into it: itself, with
     full-width ASCII, with half-width katakana, and with both (distinct, in that order)."""
     full = "".join(_FULL_ASCII.get(ch, ch) for ch in term)
@@ -137,7 +139,7 @@ def width_forms(term: str) -> list[str]:
     for f in forms:
         if f not in out:
             out.append(f)
-    return out
+    return tuple(out)
 
 
 def _has(conn: Connection, column, term: str):
@@ -466,17 +468,37 @@ class ArticleResult:
 
 @dataclass(frozen=True)
 class SearchPage:
-    """A page of a grouped search: ``total`` matching articles, ``results`` from ``offset``."""
+    """A page of a grouped search: ``total`` matching articles, ``results`` from ``offset``.
+
+    ``total`` is exact below :data:`COUNT_CAP`; a search that finds at least that many
+    articles stops counting there: ``total == COUNT_CAP`` and ``total_exact`` is False (the
+    pages say "1,000件以上")."""
 
     query: str
     total: int
     offset: int
     limit: int
     results: tuple[ArticleResult, ...]
+    total_exact: bool = True
+    more: bool = False  # whether results follow this page
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "total": self.total, "offset": self.offset, "limit": self.limit,
-                "results": [r.to_dict() for r in self.results]}
+        return {"query": self.query, "total": self.total, "total_exact": self.total_exact, "more": self.more,
+                "offset": self.offset, "limit": self.limit, "results": [r.to_dict() for r in self.results]}
+
+
+#: Matching articles counted at most by the grouped search (beyond: "1,000件以上").
+COUNT_CAP = 1000
+#: Comment-tier words with at most this many index candidates: every match is collected and
+#: grouped by article (ranking and count at once); up to TOP_MAX, the best matching comments
+#: are sorted out of them; above, the comments are walked in ▲ order (from the index alone).
+COLLECT_MAX = 2000
+TOP_MAX = 6000
+#: The ▲-order walk reads at most this many index rows per index candidate of the word
+#: (about what collecting the candidates costs), then collects instead.
+WALK_PER_CANDIDATE = 10
+#: Index candidates counted at most to size that walk.
+WALK_MAX_CANDIDATES = 50_000
 
 
 def _comment_groups(conn: Connection, terms: list[str], afilters: list, min_up: int) -> dict[int, tuple[int, int]]:
@@ -520,6 +542,341 @@ def _field_ids(conn: Connection, kind: str, terms: list[str], afilters: list) ->
     return set(conn.execute(q, params).scalars())
 
 
+def _rank_key(kind: str, up: int, aid: int) -> tuple[int, int, int]:
+    """The grouped search's order: the best field (title, summary, body, comments only); in a
+    field tier the newer article first; among articles found by their comments only, the best
+    matching comment's ▲ first, then the newer article."""
+    return (-KIND_WEIGHT[kind], -up if kind == "comment" else 0, -aid)
+
+
+def _ranked_all(conn: Connection, terms: list[str], afilters: list, min_up: int, want: int,
+                cap: int) -> tuple[list[int], int, bool]:
+    """Every matching article found and ranked (PostgreSQL; SQLite when the index cannot
+    serve the words): the first ``want`` ids, the total (at most ``cap``) and whether it is exact."""
+    found: dict[int, tuple[str, int]] = {}
+    for aid, (up, _) in _comment_groups(conn, terms, afilters, min_up).items():
+        found[aid] = ("comment", up)
+    if not min_up:  # articles carry no votes of their own
+        for kind in reversed(_ARTICLE_COLUMNS):  # the best field last, so that it stays
+            for aid in _field_ids(conn, kind, terms, afilters):
+                found[aid] = (kind, 0)
+    ranked = sorted(found, key=lambda a: _rank_key(found[a][0], found[a][1], a))
+    return ranked[:want], min(len(ranked), cap), len(ranked) < cap
+
+
+# -------------------------------------------------------------- SQLite: bounded, by the index
+
+
+def _sq_has(column: str, terms: list[str]) -> tuple[str, list[str]]:
+    """SQLite: "``column`` holds every term in one of its width forms", with its parameters."""
+    parts, params = [], []
+    for t in terms:
+        forms = width_forms(t)
+        parts.append("(" + " OR ".join(f"instr({column}, ?) > 0" for _ in forms) + ")")
+        params += forms
+    return " AND ".join(parts), params
+
+
+def _sq_filters(lo, hi, source: str | None, article_id: int | None) -> tuple[str, list]:
+    """SQLite: the article filters as `` AND …`` on ``a`` (articles), with their parameters."""
+    sql, params = "", []
+    if lo:
+        sql += " AND a.published_at >= ?"
+        params.append(lo[0])
+    if hi:
+        sql += " AND a.published_at <= ?" if hi[1] else " AND a.published_at < ?"
+        params.append(hi[0])
+    if source:
+        sql += " AND a.source = ?"
+        params.append(source)
+    if article_id is not None:
+        sql += " AND a.id = ?"
+        params.append(article_id)
+    return sql, params
+
+
+def _exact_by_index(terms: list[str]) -> bool:
+    """Whether a comment the bigram index returns for these words surely holds them: each word
+    is served by the index (none left to the exact check), is 1–2 characters long (a bigram
+    or the prefix of one: longer words need bigrams that may lie apart) and has no letter the
+    tokenizer folds (``AI`` would find ``ai``)."""
+    if len({min(len(t), 2) for t in terms}) > 1:
+        return False  # 1-character words beside longer ones are left to the exact check
+    return all(len(t) <= 2 and grams.term_query(f) is not None and all(ch.lower() == ch == ch.upper() for ch in f)
+               for t in terms for f in width_forms(t))
+
+
+class _Sq:
+    """One SQLite grouped search over the plain DBAPI cursor (rows as tuples)."""
+
+    def __init__(self, conn: Connection, terms: list[str], match: str, filters: tuple[str, list], min_up: int):
+        from matome.store import fts
+
+        self.cur = conn.connection.cursor()
+        self.terms, self.match, self.min_up = terms, match, min_up
+        self.filt, self.filt_params = filters
+        marks = dict(self.rows("SELECT name, value FROM search_state", []))
+        self.wm_comments, self.wm_articles = marks[fts.COMMENTS], marks[fts.ARTICLES]
+        # articles not indexed yet (usually none: the queries for them are then skipped)
+        self.articles_tail = self.rows("SELECT coalesce(max(id), 0) FROM articles", [])[0][0] > self.wm_articles
+        self.fields = [] if min_up else list(_ARTICLE_COLUMNS.values())
+        has = [_sq_has("a." + c, terms) for c in self.fields]
+        # "no field of the article holds the words" (shorter fields are checked first)
+        self.no_field = (" AND NOT (" + " OR ".join(f"({h})" for h, _ in has) + ")") if has else ""
+        self.no_field_params = [p for _, ps in has for p in ps]
+        self.exact = _exact_by_index(terms)
+        self.has_text, self.has_text_params = _sq_has("c.text", terms)
+        if self.exact:  # a comment the index lists holds the words: only the unindexed tail is read
+            self.has_text = f"(c.id <= ? OR ({self.has_text}))"
+            self.has_text_params = [self.wm_comments, *self.has_text_params]
+        self.candidates = ("SELECT rowid FROM comments_grams WHERE comments_grams MATCH ? "
+                           "UNION ALL SELECT id FROM comments WHERE id > ?")
+
+    def rows(self, sql: str, params: list) -> list[tuple]:
+        return self.cur.execute(sql, params).fetchall()
+
+    def field_tier(self, i: int, n: int) -> list[int]:
+        """The newest ``n`` articles whose field ``i`` is the best one holding the words."""
+        col = self.fields[i]
+        has = [_sq_has("a." + c, self.terms) for c in self.fields[:i + 1]]
+        cond = has[-1][0] + "".join(f" AND NOT ({h})" for h, _ in has[:-1]) + self.filt
+        params = has[-1][1] + [p for _, ps in has[:-1] for p in ps] + self.filt_params
+        # the rows not indexed yet are the newest: first
+        out = [r[0] for r in self.rows(f"SELECT a.id FROM articles a WHERE a.id > ? AND {cond} "
+                                       "ORDER BY a.id DESC LIMIT ?", [self.wm_articles, *params, n])
+               ] if self.articles_tail else []
+        if len(out) < n:
+            out += [r[0] for r in self.rows(
+                f"SELECT a.id FROM articles_grams g JOIN articles a ON a.id = g.rowid "
+                f"WHERE articles_grams MATCH ? AND {cond} ORDER BY g.rowid DESC LIMIT ?",
+                ["{" + col + "} : (" + self.match + ")", *params, n - len(out)])]
+        return out
+
+    def count(self, cap: int, comment_ids: list[int] | None = None) -> int:
+        """How many articles (at most ``cap``) hold the words in a field or a current comment.
+        ``comment_ids``: every article found by its comments, when already known. The cheap
+        sources first: for words the index settles, the fields from the index alone; else the
+        titles and summaries, then the comments, and the long bodies last, only if still short."""
+        if not self.fields:
+            return min(cap, len(comment_ids if comment_ids is not None else self.comment_articles(set(), cap)))
+        if self.exact:
+            known = self.field_ids(cap)
+        else:
+            known = self._fields_checked(("title", "summary_text"), cap, set())
+        seen = set(known)
+        if len(seen) < cap:
+            more = ([a for a in comment_ids if a not in seen] if comment_ids is not None
+                    else self.comment_articles(seen, cap - len(seen)))
+            seen.update(more)
+        if len(seen) < cap and not self.exact:
+            seen.update(self._fields_checked(("body_text",), cap - len(seen), seen))
+        return min(len(seen), cap)
+
+    def field_ids(self, cap: int) -> list[int]:
+        """Up to ``cap`` articles with a field holding the words (words the index settles)."""
+        matches = " OR ".join("{" + c + "} : (" + self.match + ")" for c in self.fields)
+        join = " JOIN articles a ON a.id = g.rowid" if self.filt else ""
+        tail = self._fields_checked(tuple(self.fields), cap, set(), indexed=False)
+        if len(tail) >= cap:
+            return tail
+        return tail + [r[0] for r in self.rows(
+            f"SELECT g.rowid FROM articles_grams g{join} WHERE articles_grams MATCH ?{self.filt} LIMIT ?",
+            [matches, *self.filt_params, cap - len(tail)])]
+
+    def _fields_checked(self, columns: tuple[str, ...], cap: int, skip: set[int], indexed: bool = True) -> list[int]:
+        """Up to ``cap`` articles, ``skip`` aside, whose ``columns`` hold the words: the rows
+        not indexed yet, then (``indexed``) the index's candidates. Titles and summaries are
+        checked in SQL; a body in Python (reading it costs less than ``instr`` over it), and
+        only where the other columns asked for do not hold the words."""
+        short = [c for c in columns if c != "body_text"]
+        has = [_sq_has("a." + c, self.terms) for c in short]
+        params = [p for _, ps in has for p in ps]
+        if "body_text" in columns:
+            cond = "1"
+            value = (f"CASE WHEN {' OR '.join(f'({h})' for h, _ in has)} THEN NULL ELSE a.body_text END"
+                     if has else "a.body_text")
+        else:
+            cond = " OR ".join(f"({h})" for h, _ in has)
+            value, params = "NULL", [*params]
+        sources = [("SELECT a.id, {value} FROM articles a WHERE a.id > ? AND ({cond}){filt}", [self.wm_articles])
+                   ] if self.articles_tail else []
+        if indexed:
+            sources.append(("SELECT a.id, {value} FROM articles_grams g JOIN articles a ON a.id = g.rowid "
+                            "WHERE articles_grams MATCH ? AND ({cond}){filt}",
+                            ["{" + " ".join(columns) + "} : (" + self.match + ")"]))
+        out: list[int] = []
+        for sql, own in sources:
+            if len(out) >= cap:
+                break
+            value_params = params if "body_text" in columns else []
+            cond_params = [] if "body_text" in columns else params
+            cur = self.cur.connection.cursor()
+            try:
+                cur.execute(sql.format(value=value, cond=cond, filt=self.filt),
+                            [*value_params, *own, *cond_params, *self.filt_params])
+                while len(out) < cap:
+                    batch = cur.fetchmany(256)
+                    if not batch:
+                        break
+                    out += [aid for aid, body in batch if aid not in skip
+                            and (body is None or all(_holds(body, t) for t in self.terms))]
+            finally:
+                cur.close()
+        return out[:cap]
+
+    def comment_articles(self, skip: set[int], cap: int) -> list[int]:
+        """Up to ``cap`` articles, ``skip`` aside, with a current comment holding the words."""
+        join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
+        sql = (f"SELECT c.article_id FROM comments c{join} "
+               f"WHERE c.id IN ({self.candidates}) AND c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
+               f"{self.filt}")
+        found: dict[int, None] = {}
+        cur = self.cur.connection.cursor()
+        try:
+            cur.execute(sql, [self.match, self.wm_comments, self.min_up, *self.has_text_params, *self.filt_params])
+            while len(found) < cap:
+                batch = cur.fetchmany(512)
+                if not batch:
+                    break
+                for (aid,) in batch:
+                    if aid not in skip:
+                        found[aid] = None
+        finally:
+            cur.close()
+        return list(found)[:cap]
+
+    def _eligible(self, aids: list[int]) -> set[int]:
+        """Of these articles, those that pass the filters and have no field holding the words."""
+        if not aids:
+            return set()
+        sql = (f"SELECT a.id FROM articles a WHERE a.id IN (SELECT value FROM json_each(?)){self.filt}"
+               f"{self.no_field}")
+        return {r[0] for r in self.rows(sql, [json.dumps(aids), *self.filt_params, *self.no_field_params])}
+
+    def candidates_up_to(self, most: int) -> int:
+        """The index's comment candidates for the words, counted up to ``most``."""
+        return self.rows("SELECT count(*) FROM (SELECT rowid FROM comments_grams WHERE comments_grams MATCH ? "
+                         "LIMIT ?)", [self.match, most])[0][0]
+
+    def groups(self) -> list[tuple[int, int]]:
+        """(article id, best ▲) of every article with a current comment holding the words (and
+        passing the filters), best ▲ first, then the newer article."""
+        join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
+        sql = (f"SELECT c.article_id, max(c.up) AS up FROM comments c{join} "
+               f"WHERE c.id IN ({self.candidates}) AND c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
+               f"{self.filt} GROUP BY c.article_id ORDER BY up DESC, c.article_id DESC")
+        return self.rows(sql, [self.match, self.wm_comments, self.min_up, *self.has_text_params, *self.filt_params])
+
+    def top(self, n: int, skip: set[int]) -> list[int]:
+        """The first ``n`` eligible articles by their best matching comment's ▲ (then newer),
+        from the matching comments' best few rows (sorted by SQLite keeping only those)."""
+        join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
+        sql = (f"SELECT c.article_id FROM comments c{join} "
+               f"WHERE c.id IN ({self.candidates}) AND c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
+               f"{self.filt} ORDER BY c.up DESC, c.article_id DESC LIMIT ?")
+        limit = 4 * n + len(skip)
+        while True:
+            rows = self.rows(sql, [self.match, self.wm_comments, self.min_up, *self.has_text_params,
+                                   *self.filt_params, limit])
+            # an article's first row is its best: any article not among these rows ranks after them
+            ordered = list(dict.fromkeys(r[0] for r in rows))
+            found = self.first_eligible(ordered, n, skip)
+            if len(found) >= n or len(rows) < limit:
+                return found
+            limit *= 4
+
+    def first_eligible(self, ordered: list[int], n: int, skip: set[int]) -> list[int]:
+        """The first ``n`` of ``ordered`` that have no field holding the words (checked a few at a time)."""
+        out: list[int] = []
+        at, step = 0, max(2 * n, 16)
+        while len(out) < n and at < len(ordered):
+            chunk = [a for a in ordered[at:at + step] if a not in skip]
+            ok = self._eligible(chunk) if self.fields else set(chunk)
+            out += [a for a in chunk if a in ok]
+            at += step
+            step *= 2
+        return out[:n]
+
+    def walk(self, n: int, skip: set[int], budget: int) -> list[int] | None:
+        """The comments in ranking order (▲, then newer article, then position; read from the
+        index alone), kept when the word index lists them; the first ``n`` eligible articles,
+        or None when ``budget`` rows did not give them."""
+        sql = (f"SELECT w.up, w.article_id, w.position, w.id FROM (SELECT id, up, article_id, position FROM comments "
+               f"INDEXED BY ix_comments_rank WHERE position IS NOT NULL AND up >= ? "
+               f"ORDER BY up DESC, article_id DESC, position LIMIT ?) w WHERE w.id IN ({self.candidates})")
+        cur = self.cur.connection.cursor()
+        out: list[int] = []
+        seen = set(skip)
+        last = None
+        try:
+            cur.execute(sql, [self.min_up, budget, self.match, self.wm_comments])
+            size = n  # each fetch walks until that many comments hold the words: small at first
+            while len(out) < n:
+                batch = cur.fetchmany(size)
+                size = min(2 * size, 256)
+                if not batch:
+                    return None
+                keys = [(-up, -aid, pos) for up, aid, pos, _ in batch]
+                if keys != sorted(keys) or (last is not None and keys[0] < last):
+                    return None  # not streamed in index order: collect instead
+                last = keys[-1]
+                # the index's candidates (and the unindexed tail): check the words in each
+                check = [cid for *_, cid in batch if not self.exact or cid > self.wm_comments]
+                if check:
+                    holding = {r[0] for r in self.rows(
+                        f"SELECT c.id FROM comments c WHERE c.id IN (SELECT value FROM json_each(?)) "
+                        f"AND {self.has_text}", [json.dumps(check), *self.has_text_params])}
+                    batch = [r for r in batch if r[3] in holding or r[3] not in check]
+                fresh: list[int] = []
+                for _, aid, _, _ in batch:
+                    if aid not in seen:
+                        seen.add(aid)
+                        fresh.append(aid)
+                if self.filt or self.fields:
+                    ok = self._eligible(fresh)
+                    fresh = [a for a in fresh if a in ok]
+                out += fresh
+        finally:
+            cur.close()
+        return out[:n]
+
+    def close(self) -> None:
+        self.cur.close()
+
+
+def _sqlite_ranked(conn: Connection, terms: list[str], match: str, filters: tuple[str, list], min_up: int,
+                   want: int, cap: int) -> tuple[list[int], int, bool]:
+    """The same as :func:`_ranked_all`, reading only what the page and a bounded count need:
+    each field tier from the newest article down (stopping at ``want``); the articles found
+    by their comments only, for rare words by collecting all their comments, for commoner
+    ones from their best comments, for the commonest by a walk of the ▲ order; the total
+    counted with LIMIT ``cap`` (the articles with a matching field first, then those found
+    by comments)."""
+    sq = _Sq(conn, terms, match, filters, min_up)
+    try:
+        ranked: list[int] = []
+        for i in range(len(sq.fields)):
+            if len(ranked) >= want:
+                break
+            ranked += sq.field_tier(i, want - len(ranked))
+        need = want - len(ranked)
+        groups = None
+        if need > 0:
+            found = sq.candidates_up_to(WALK_MAX_CANDIDATES)
+            if found <= COLLECT_MAX:  # few: every article found by comments (the count uses them too)
+                groups = [aid for aid, _ in sq.groups()]
+                ranked += sq.first_eligible(groups, need, set(ranked))
+            else:
+                walked = None
+                if found > TOP_MAX:  # many: their best are early in the ▲ order
+                    walked = sq.walk(need, set(ranked), WALK_PER_CANDIDATE * found)
+                ranked += walked if walked is not None else sq.top(need, set(ranked))
+        total = sq.count(cap, groups)
+        return ranked, total, total < cap
+    finally:
+        sq.close()
+
+
 @_one_state
 def search_articles(
     conn: Connection,
@@ -533,59 +890,87 @@ def search_articles(
     limit: int = 20,
     offset: int = 0,
 ) -> SearchPage:
-    """One result per matching article, ranked like :func:`search` ranks its best hit (the
-    best field: title, summary, body, comment; then the best comment's ▲; then the newer
-    article), with the total number of matching articles and the page from ``offset``."""
+    """One result per matching article: those with the words in the title first, then in the
+    summary, the body, and those found by their comments only; in a field tier the newer
+    article first, among the comment-only ones the best matching comment's ▲ first (then the
+    newer). The total counts matching articles up to :data:`COUNT_CAP` (``total_exact``);
+    the page from ``offset`` shows each article's matching fields, how many of its comments
+    match, their best ▲ and up to :data:`SNIPPETS_PER_ARTICLE` snippets."""
     terms = parse_terms(query)
     if limit < 0 or offset < 0 or min_up < 0:
         raise SearchQueryError("limit, offset and min_up cannot be negative")
     lo, hi = _bound(since, end=False), _bound(until, end=True)
     if not terms:
         return SearchPage(query, 0, offset, limit, ())
-    afilters = _article_filters(lo, hi, source, article_id)
-    found: dict[int, dict[str, Any]] = {}
-    for aid, (up, n) in _comment_groups(conn, terms, afilters, min_up).items():
-        found[aid] = {"kinds": ["comment"], "up": up, "n": n}
-    if not min_up:  # articles carry no votes of their own
-        for kind in _ARTICLE_COLUMNS:
-            for aid in _field_ids(conn, kind, terms, afilters):
-                found.setdefault(aid, {"kinds": [], "up": 0, "n": 0})["kinds"].append(kind)
-    for f in found.values():
-        f["kinds"].sort(key=lambda k: -KIND_WEIGHT[k])
-    ranked = sorted(found, key=lambda a: (-KIND_WEIGHT[found[a]["kinds"][0]], -found[a]["up"], -a))
-    page = ranked[offset:offset + limit]
+    want = offset + limit
+    match = _match_query(terms) if conn.dialect.name == "sqlite" else None
+    # one more than the page: whether another page follows, when the total is not exact
+    if match:  # SQLite with words the index serves (1-character ones as prefixes of bigrams)
+        ranked, total, exact = _sqlite_ranked(conn, terms, match, _sq_filters(lo, hi, source, article_id), min_up,
+                                              want + 1, COUNT_CAP)
+    else:
+        afilters = _article_filters(lo, hi, source, article_id)
+        ranked, total, exact = _ranked_all(conn, terms, afilters, min_up, want + 1, COUNT_CAP)
+    page, more = ranked[offset:want], len(ranked) > want
     if not page:
-        return SearchPage(query, len(ranked), offset, limit, ())
-    rows = {
-        r.id: r for r in conn.execute(
+        return SearchPage(query, total, offset, limit, (), exact, more)
+    return SearchPage(query, total, offset, limit, tuple(_results(conn, terms, page, min_up)), exact, more)
+
+
+def _results(conn: Connection, terms: list[str], page: list[int], min_up: int) -> list[ArticleResult]:
+    """The page's articles with their matching fields, matching comments and snippets."""
+    if conn.dialect.name == "sqlite":  # the plain cursor: tuples, no statement to compile
+        has, params = _sq_has("text", terms)
+        ids = json.dumps(page)
+        cur = conn.connection.cursor()
+        try:
+            rows = {r[0]: r for r in cur.execute(
+                "SELECT id, title, source, published_at, summary_text, body_text FROM articles "
+                "WHERE id IN (SELECT value FROM json_each(?))", [ids])}
+            found_rows = cur.execute(
+                f"SELECT article_id, position, up, down, text FROM comments WHERE article_id IN "
+                f"(SELECT value FROM json_each(?)) AND position IS NOT NULL AND up >= ? AND {has}",
+                [ids, min_up, *params]).fetchall()
+        finally:
+            cur.close()
+    else:
+        rows = {r[0]: tuple(r) for r in conn.execute(
             select(articles.c.id, articles.c.title, articles.c.source, articles.c.published_at,
-                   articles.c.summary_text, articles.c.body_text).where(articles.c.id.in_(page)))
-    }
+                   articles.c.summary_text, articles.c.body_text).where(articles.c.id.in_(page)))}
+        cond = [comments.c.article_id.in_(page), comments.c.position.is_not(None),
+                *(_has(conn, comments.c.text, t) for t in terms)]
+        if min_up:
+            cond.append(comments.c.up >= min_up)
+        found_rows = conn.execute(select(comments.c.article_id, comments.c.position, comments.c.up, comments.c.down,
+                                         comments.c.text).where(*cond)).all()
+    matching: dict[int, list[tuple[int, int, int, str]]] = {}
+    for aid, pos, up, down, body in found_rows:
+        matching.setdefault(aid, []).append((-up, pos, down, body))
     forms = _snippet_terms(terms)
     results = []
     for aid in page:
-        f, row = found[aid], rows[aid]
+        if aid not in rows:
+            continue  # deleted since it was ranked
+        _, title, source, published_at, summary_text, body_text = rows[aid]
+        fields = {"title": title, "summary": summary_text, "body": body_text}
+        kinds = [] if min_up else [k for k, body in fields.items() if all(_holds(body, t) for t in terms)]
+        found = sorted(matching.get(aid, ()))
+        if found:
+            kinds.append("comment")
+        if not kinds:
+            continue  # changed since it was ranked
         hits: list[SearchHit] = []
-        for kind in f["kinds"]:
-            if kind == "comment" or len(hits) >= SNIPPETS_PER_ARTICLE - (1 if f["n"] else 0):
+        for kind in kinds:
+            if kind == "comment" or len(hits) >= SNIPPETS_PER_ARTICLE - (1 if found else 0):
                 continue
-            body = getattr(row, _ARTICLE_COLUMNS[kind])
-            hits.append(SearchHit(aid, kind, None, row.title, snippet(body, forms), 0, 0,
-                                  float(10 * KIND_WEIGHT[kind]), row.source, row.published_at))
-        if f["n"]:
-            cond = [comments.c.article_id == aid, comments.c.position.is_not(None),
-                    *(_has(conn, comments.c.text, t) for t in terms)]
-            if min_up:
-                cond.append(comments.c.up >= min_up)
-            q = (select(comments.c.position, comments.c.up, comments.c.down, comments.c.text).where(*cond)
-                 .order_by(comments.c.up.desc(), comments.c.position).limit(SNIPPETS_PER_ARTICLE - len(hits)))
-            for pos, up, down, body in conn.execute(q):
-                hits.append(SearchHit(aid, "comment", pos, row.title, snippet(body, forms), up, down,
-                                      float(10 * KIND_WEIGHT["comment"]), row.source, row.published_at))
-        results.append(ArticleResult(aid, row.title, row.source, row.published_at,
-                                     float(10 * KIND_WEIGHT[f["kinds"][0]]), f["up"], tuple(f["kinds"]), f["n"],
-                                     tuple(hits)))
-    return SearchPage(query, len(ranked), offset, limit, tuple(results))
+            hits.append(SearchHit(aid, kind, None, title, snippet(fields[kind], forms), 0, 0,
+                                  float(10 * KIND_WEIGHT[kind]), source, published_at))
+        for neg_up, pos, down, body in found[:SNIPPETS_PER_ARTICLE - len(hits)]:
+            hits.append(SearchHit(aid, "comment", pos, title, snippet(body, forms), -neg_up, down,
+                                  float(10 * KIND_WEIGHT["comment"]), source, published_at))
+        results.append(ArticleResult(aid, title, source, published_at, float(10 * KIND_WEIGHT[kinds[0]]),
+                                     -found[0][0] if found else 0, tuple(kinds), len(found), tuple(hits)))
+    return results
 
 
 def snippet(text_: str, terms: list[str], context: int = SNIPPET_CONTEXT) -> tuple[tuple[str, bool], ...]:

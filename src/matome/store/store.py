@@ -21,7 +21,7 @@ from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
 from matome.store.ingest import IngestReport, Staged, merge_entry, utc_now, write_staged
 from matome.store.keys import entry_sha1
 from matome.store.migrate import current_revision, head_revision, upgrade
-from matome.store.schema import RECORD_KINDS, articles, comments, digests, records, vote_snapshots
+from matome.store.schema import RECORD_KINDS, articles, comments, digests, vote_snapshots
 from matome.store.search import SearchHit, SearchPage, search as _search, search_articles as _search_articles
 
 _PARTS = ("headline", "summary", "body", "discussion", "thread")
@@ -67,6 +67,32 @@ class VotePoint:
 
 
 Progress = Callable[[Entry, str], None]
+
+# The reads of an article page as plain SQL (``?`` for the parameter): no statement to build,
+# compile or wrap per call, which cost more than the queries themselves.
+_TRAILER = "SELECT trailer FROM articles WHERE id = ?"
+_RECORDS = ("SELECT kind, record_id, stamp, flag, content, verbatim_text, verbatim_sha1 FROM records "
+            "WHERE article_id = ?")
+_SHOWN_COMMENTS = ("SELECT text, up, down, position, page, source_id, posted_at, parent_id FROM comments "
+                   "WHERE article_id = ? AND position IS NOT NULL ORDER BY position")
+_DIGEST = "SELECT digest FROM digests WHERE article_id = ?"
+# most articles were observed once: two distinct observation times say otherwise
+_TWO_TIMES = ("SELECT DISTINCT s.observed_at FROM vote_snapshots s JOIN comments c ON c.id = s.comment_id "
+              "WHERE c.article_id = ? LIMIT 2")
+
+
+def _read(conn, sql: str, article_id: int) -> list[tuple]:
+    """The rows of one of the page reads above, in the connection's transaction (one
+    snapshot for all of them). SQLite: on the driver's own cursor (a fraction of the cost)."""
+    if conn.dialect.name != "sqlite":
+        return conn.exec_driver_sql(sql.replace("?", "%s"), (article_id,)).all()
+    if not conn.in_transaction():
+        conn.begin()  # the engine's BEGIN; rolled back when the connection is given back
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        return cur.execute(sql, (article_id,)).fetchall()
+    finally:
+        cur.close()
 
 
 class Store:
@@ -365,33 +391,48 @@ class Store:
         if not _valid_id(article_id):
             return None
         with self.engine.connect() as conn:
-            art = conn.execute(select(articles.c.trailer).where(articles.c.id == article_id)).first()
-            if art is None:
-                return None
-            recs = {r.kind: r for r in conn.execute(select(records).where(records.c.article_id == article_id))}
-            rows = conn.execute(
-                select(comments.c.text, comments.c.up, comments.c.down, comments.c.position, comments.c.page,
-                       comments.c.source_id, comments.c.posted_at, comments.c.parent_id)
-                .where(comments.c.article_id == article_id, comments.c.position.is_not(None))
-                .order_by(comments.c.position)
-            ).all()
-        d: dict[str, Any] = {"format": FORMAT, "trailer": art.trailer}
+            return self._read_entry(conn, article_id)
+
+    def _read_entry(self, conn, article_id: int) -> Entry | None:
+        found = _read(conn, _TRAILER, article_id)
+        if not found:
+            return None
+        trailer = found[0][0]
+        recs = {r[0]: r for r in _read(conn, _RECORDS, article_id)}
+        rows = _read(conn, _SHOWN_COMMENTS, article_id)
+        d: dict[str, Any] = {"format": FORMAT, "trailer": trailer}
         for kind, part in zip(RECORD_KINDS, _PARTS):
-            r = recs[kind]
-            p = json.loads(r.content)
-            p["record"] = {"id": r.record_id, "stamp": r.stamp, "flag": r.flag}
-            if r.verbatim_text is not None:
-                p["verbatim"] = {"text": r.verbatim_text, "canonical_sha1": r.verbatim_sha1}
+            _, record_id, stamp, flag, content, verbatim_text, verbatim_sha1 = recs[kind]
+            p = json.loads(content)
+            p["record"] = {"id": record_id, "stamp": stamp, "flag": flag}
+            if verbatim_text is not None:
+                p["verbatim"] = {"text": verbatim_text, "canonical_sha1": verbatim_sha1}
             d[part] = p
+        # rows unpacked as tuples (a Row's attributes cost more than the rest of this)
         d["thread"]["comments"] = [
-            {"text": c.text, "votes": {"up": c.up, "down": c.down}, "position": c.position, "page": c.page,
-             "id": c.source_id, "posted_at": c.posted_at, "parent_id": c.parent_id}
-            for c in rows
+            {"text": text_, "votes": {"up": up, "down": down}, "position": position, "page": page,
+             "id": source_id, "posted_at": posted_at, "parent_id": parent_id}
+            for text_, up, down, position, page, source_id, posted_at, parent_id in rows
         ]
         try:
             return entry_from_dict(d)
         except ValueError as e:  # e.g. a vote stored by an older matome beyond today's range
             raise StoreError(f"article {article_id} in the archive cannot be read: {e}") from None
+
+    def read_article(self, article_id: int) -> tuple[Entry, Digest | None, list[VotePoint]] | None:
+        """What an article page shows, read in one connection: the entry, its digest (None if
+        not digested) and its vote history (empty when it was observed only once); None when
+        there is no such article."""
+        if not _valid_id(article_id):
+            return None
+        with self.engine.connect() as conn:
+            entry = self._read_entry(conn, article_id)
+            if entry is None:
+                return None
+            raw = next(iter(_read(conn, _DIGEST, article_id)), (None,))[0]
+            times = _read(conn, _TWO_TIMES, article_id)
+            history = self._vote_history(conn, article_id) if len(times) > 1 else []
+        return entry, (digest_engine.load(raw) if raw is not None else None), history
 
     def iter_entries(self) -> Iterator[tuple[int, Entry]]:
         with self.engine.connect() as conn:
@@ -423,6 +464,11 @@ class Store:
         """Every vote snapshot of the article's comments, by comment position then time."""
         if not _valid_id(article_id):
             return []
+        with self.engine.connect() as conn:
+            return self._vote_history(conn, article_id)
+
+    @staticmethod
+    def _vote_history(conn, article_id: int) -> list[VotePoint]:
         q = (
             select(vote_snapshots.c.observed_at, comments.c.key, comments.c.position, vote_snapshots.c.up,
                    vote_snapshots.c.down)
@@ -431,8 +477,7 @@ class Store:
             .order_by(comments.c.position.is_(None), comments.c.position, comments.c.id, vote_snapshots.c.observed_at,
                       vote_snapshots.c.id)
         )
-        with self.engine.connect() as conn:
-            return [VotePoint(*r) for r in conn.execute(q)]
+        return [VotePoint(*r) for r in conn.execute(q)]
 
     def search(self, query: str, **filters) -> list[SearchHit]:
         """Hits for ``query`` (see :func:`matome.store.search.search`); on SQLite the search

@@ -82,6 +82,10 @@ class ArticleHits(BaseModel):
 class SearchResult(BaseModel):
     query: str
     total: int
+    #: False: at least ``total`` articles match (counting stops there)
+    total_exact: bool = True
+    #: whether results follow this page
+    more: bool = False
     limit: int
     offset: int
     results: list[ArticleHits]
@@ -206,8 +210,8 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
                 "offset": offset, "next": nxt, "comments": page}
 
     @router.get("/search", response_model=SearchResult,
-                summary="記事とコメントの検索 (記事ごとに 1 件、一致箇所の抜粋つき。total は一致した記事の数)")
-    def search(
+                summary="記事とコメントの検索 (記事ごとに 1 件、一致箇所の抜粋つき。total は一致した記事の数。1,000 件以上は数えず total_exact が false)")
+    async def search(
         q: str = Query(..., min_length=1, max_length=200),
         since: str | None = None,
         until: str | None = None,
@@ -220,8 +224,8 @@ def make_router(app_state: Any, get_view: Callable[[int], dict[str, Any] | None]
         from matome.store import SearchQueryError
 
         try:
-            found = app_state.search(q, since=since, until=until, source=source, article_id=article_id,
-                                     min_up=min_up, limit=limit, offset=offset)
+            found = await app_state.search_async(q, since=since, until=until, source=source, article_id=article_id,
+                                                 min_up=min_up, limit=limit, offset=offset)
         except SearchQueryError as e:
             raise HTTPException(400, str(e)) from None
         return {"query": q, "limit": limit, "offset": offset, **found}

@@ -7,6 +7,7 @@ Read-only unless a token is given, which enables ``POST /api/ingest`` for bearer
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -27,6 +28,7 @@ from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
 from matome.web.pagecache import ArticlePages, Generation, Page, PageFile, page_version, render_version
+from matome.web.fragments import search_hits
 from matome.web.render import normalize_sort, render, render_article
 from matome.web.security import SECURITY_HEADERS
 
@@ -60,32 +62,39 @@ _PAGE_HEADERS = [(b"content-type", b"text/html; charset=utf-8"), (b"cache-contro
 
 class MatomeApp(FastAPI):
     """The FastAPI app with one short path in front of it: ``GET /articles/{id}`` without
-    parameters, when the page kept for the article's current version is at hand, is sent as
-    it is (bytes, ETag, the same headers as the route sends) without routing, middleware or
-    a worker thread. Anything else, a page not rendered yet included, goes to the routes."""
+    parameters is answered without routing or middleware (the same bytes and headers as the
+    route sends): the page kept for the article's current version as it is, without a worker
+    thread; a page not kept yet rendered (and kept) in one of the page threads. Anything
+    else (parameters, unknown ids, errors) goes to the routes."""
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
             path = scope["path"]
             digits = path[10:] if path.startswith("/articles/") else ""
             if digits.isascii() and digits.isdigit() and len(digits) <= 18 and 1 <= int(digits) <= DB_INT_MAX:
-                page = await self._kept_page(int(digits))
+                page = await self._default_page(int(digits))
                 if page is not None:
                     return await _send_page(page, scope, send)
         await super().__call__(scope, receive, send)
 
-    async def _kept_page(self, article_id: int) -> Page | None:
+    async def _default_page(self, article_id: int) -> Page | None:
+        """The kept page, else the page rendered now (and kept) in a worker thread; None (the
+        route answers: a 404, an error page) when there is no such article or reading fails."""
         state: AppState = self.state.matome
-        if not state.pages.enabled:
-            return None
         try:
-            if state.sqlite:  # a look-up on a local file (usually none at all: the generation)
-                _, page, _ = state.pages.current(article_id)
-            else:
-                _, page, _ = await anyio.to_thread.run_sync(state.pages.current, article_id)
+            known = None
+            if state.pages.enabled:
+                if state.sqlite:  # a look-up on a local file (usually none at all: the generation)
+                    known = state.pages.current(article_id)
+                else:
+                    known = await anyio.to_thread.run_sync(state.pages.current, article_id)
+                if known[1] is not None:
+                    return known[1]
+                if known[0] is None:
+                    return None  # no such article
+            return await anyio.to_thread.run_sync(state.default_page, article_id, known, limiter=state.page_threads)
         except Exception:  # noqa: BLE001 - the route answers (or reports) instead
             return None
-        return page
 
 
 async def _send_page(page: Page, scope, send) -> None:
@@ -126,12 +135,35 @@ class AppState:
         self.searches = TTLCache(cache_size, cache_ttl if self.generation and self.generation.current() is not None
                                  else min(cache_ttl, SEARCH_TTL))
         self.page_threads = anyio.CapacityLimiter(page_threads)
+        self.search_threads = anyio.CapacityLimiter(page_threads)
+        #: ``default_page(article_id, known=None) -> Page | None``, set by create_app
+        self.default_page: Any = None
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _search_key(query: str, filters: dict[str, Any]) -> tuple:
+        filters = {k: v for k, v in filters.items() if v not in (None, "") and not (k == "min_up" and v == 0)}
+        return query, tuple(sorted(filters.items()))
+
+    def cached_search(self, query: str, **filters: Any) -> dict[str, Any] | None:
+        """The kept result of this search while the archive is unchanged, else None."""
+        hit = self.searches.get(self._search_key(query, filters))
+        return hit[1] if hit is not None and hit[0] == self._generation() else None
+
+    async def search_async(self, query: str, **filters: Any) -> dict[str, Any]:
+        """:meth:`search` from the event loop: a kept result at once, else in one of a few
+        search threads (searches are CPU work: many at once on few cores only trade the GIL
+        and the database connections, making each one dearer)."""
+        hit = self.cached_search(query, **filters)
+        if hit is not None:
+            return hit
+        return await anyio.to_thread.run_sync(functools.partial(self.search, query, **filters),
+                                              limiter=self.search_threads)
 
     def search(self, query: str, **filters: Any) -> dict[str, Any]:
         """``data.search_articles``, answered from the cache while the archive is unchanged."""
-        filters = {k: v for k, v in filters.items() if v not in (None, "") and not (k == "min_up" and v == 0)}
-        key = (query, tuple(sorted(filters.items())))
+        key = self._search_key(query, filters)
+        filters = dict(key[1])
         hit = self.searches.get(key)
         if hit is not None and hit[0] == self._generation():
             return hit[1]
@@ -228,16 +260,17 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             state.home.put("home", page)
         return html(page)
 
-    def default_page(article_id: int) -> Page | None:
+    def default_page(article_id: int, known: tuple | None = None) -> Page | None:
         """The article page without parameters: the one rendered for the article's current
-        version, else rendered now (and kept)."""
+        version, else rendered now (and kept). ``known``: ``state.pages.current(article_id)``
+        when it was just read."""
         if not state.pages.enabled:
             view = data.article_view(state.store, article_id)
             if view is None:
                 return None
             body = render_article(view).encode("utf-8")
             return Page("", page_etag(body), body, None)
-        version, page, gen = state.pages.current(article_id)
+        version, page, gen = known or state.pages.current(article_id)
         if version is None:
             return None
         if page is None:
@@ -247,6 +280,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             body = render_article(view).encode("utf-8")
             page = state.pages.keep(article_id, version, page_etag(body), body, gen)
         return page
+
+    state.default_page = default_page
 
     def other_page(article_id: int, sort_key: str, group_id: int | None, number: int) -> Page | None:
         view = get_view(article_id)
@@ -277,7 +312,7 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         return HTMLResponse(found.body, headers={"ETag": found.etag, "Cache-Control": "no-cache"})
 
     @app.get("/search", response_class=HTMLResponse, include_in_schema=False)
-    def search_page(
+    async def search_page(
         q: str = Query("", max_length=200),
         source: str = Query("", max_length=100),
         since: str = "",
@@ -291,23 +326,23 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         q = q.strip()
         filters = {"source": source.strip() or None, "since": since or None, "until": until or None,
                    "min_up": int(min_up) if min_up.strip().isdigit() and int(min_up) <= DB_INT_MAX else None}
-        found: dict[str, Any] = {"total": 0, "results": []}
+        found: dict[str, Any] = {"total": 0, "total_exact": True, "more": False, "results": []}
         error = None
         if q:
             try:
-                found = state.search(q, limit=limit, offset=offset,
-                                     **{k: v for k, v in filters.items() if v is not None})
+                found = await state.search_async(q, limit=limit, offset=offset,
+                                                 **{k: v for k, v in filters.items() if v is not None})
             except SearchQueryError as e:
                 error = f"検索条件を確認してください: {e}"
         base = {"q": q, **{k: v for k, v in filters.items() if v is not None}}
-        total, results = found["total"], found["results"]
+        total, results, exact = found["total"], found["results"], found.get("total_exact", True)
         return html(
             render(
-                "search.html", q=q, filters=filters, results=results, total=total, error=error, offset=offset,
-                limit=limit,
+                "search.html", q=q, filters=filters, results=results, hits_html=search_hits(results), total=total,
+                total_exact=exact, error=error, offset=offset, limit=limit,
                 prev_href=("/search?" + urlencode({**base, "offset": max(0, offset - limit)})) if offset > 0 else None,
                 next_href=("/search?" + urlencode({**base, "offset": offset + limit}))
-                if offset + limit < total else None,
+                if found.get("more") else None,
             ),
             400 if error else 200,
         )

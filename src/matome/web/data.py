@@ -304,6 +304,14 @@ def _history(store: Any, article_id: int) -> list[dict[str, Any]]:
 
 def article_view(store: Any, article_id: int) -> dict[str, Any] | None:
     """Everything the article page shows, or None when there is no such article."""
+    read = getattr(store, "read_article", None)
+    if read is not None:  # one connection for the entry, the digest and the vote history
+        found = read(article_id)
+        if found is None:
+            return None
+        entry, digest, points = found
+        history = vote_totals_over_time(points) if len({p.observed_at for p in points}) >= 2 else []
+        return build_article_view(article_id, entry, digest, history)
     entry = store.get_entry(article_id)
     if entry is None:
         return None
@@ -477,7 +485,7 @@ def search_articles(store: Any, query: str, **filters: Any) -> dict[str, Any]:
             "href": f"/articles/{r.article_id}",
             "hits": hits,
         })
-    return {"total": page.total, "results": results}
+    return {"total": page.total, "total_exact": page.total_exact, "more": page.more, "results": results}
 
 
 def _hit_dicts(hits: Any) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from matome.web import assets
-from matome.web.fragments import comment_items
+from matome.web.fragments import comment_items, group_cards
 from matome.web.data import SORTS, group_members, map_payload, sort_comments
 from matome.web.security import json_for_html, report_csp
 
@@ -101,6 +101,7 @@ def article_context(view: dict[str, Any], sort: str, group: int | None, max_list
         "sort": sort,
         "group": group,
         "comment_items": comment_items(comments, visible),
+        "group_cards": group_cards(view["groups"]),
         "status": status,
         "truncated": truncated,
         "page": page,

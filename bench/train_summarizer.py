@@ -127,8 +127,8 @@ def summary_text(a: Article, model, budget: int) -> str:
     scores = np.full(len(a.cands), -np.inf)
     if len(a.idx):
         scores[a.idx] = model.predict(a.feats)
-    picked = S.select(a.cands, scores, a.sim, max_sentences=None, max_chars=budget)
-    return "".join(a.cands[i].text for i in picked)
+    picked = S.choose(a.cands, scores, a.sim, max_sentences=None, max_chars=budget)
+    return "".join(S.shown(c).text for c in picked)
 
 
 def lead_text(a: Article, n_chars: int) -> str:

@@ -143,6 +143,15 @@ def test_a_quote_piece_never_closes_a_bracket_it_did_not_open():
     for s in chosen:
         assert "".join(paragraphs[s.paragraph][a:b] for a, b in s.pieces) == s.text
         assert s.text.count("「") == s.text.count("」"), s.text
+    # a quote opened after its speaker: the first piece loses the 「 inside it
+    para = "男は「告白する勇気がなかった。でも、ずっと彼女のことが好きだった。手紙を書こうとしたこともある」と警察の調べに話した。"
+    shown = summarize([para], max_sentences=None, max_chars=len(para))  # every piece fits
+    assert [(s.text, s.spans) for s in shown] == [
+        ("男は告白する勇気がなかった。", ((0, 2), (3, 15))),
+        ("ずっと彼女のことが好きだった。", ()),
+        ("手紙を書こうとしたこともあると警察の調べに話した。", ((33, 47), (48, 59))),
+    ]
+    assert_provenance([para], shown)
 
 
 def test_clause_cuts_leave_out_whole_leading_clauses_only():

@@ -745,49 +745,33 @@ def summarize(
 def shown(c: Candidate) -> SummarySentence:
     """The summary sentence of a chosen candidate, its quotation marks balanced.
 
-    A piece of a long quote split inside that opens with 「 (or 『) never closed in it is
-    shown without that bracket, and one that closes a quote opened in an earlier piece
-    (``…と思う」と話した。``) without that closing bracket (``…と思うと話した。``): only material
-    is removed, so the text is still made of exact substrings of its paragraph (``spans``)."""
-    drops: list[tuple[int, int]] = []
-    if _dangling_quote(c.text) and len(c.text) > 1:
-        drops.append((0, 1))
-    drops += [(k, k + 1) for k in _unopened_closers(c.text)]
-    if drops and sum(b - a for a, b in drops) < len(c.text):
+    A piece of a long quote split inside is shown without the 「 (or 『) it opens and does not
+    close (``男は「告白する勇気がなかった。`` → ``男は告白する勇気がなかった。``) and without the
+    」 (or 』) of a quote opened in an earlier piece (``…と思う」と話した。`` → ``…と思うと話した。``):
+    only material is removed, so the text is still made of exact substrings of its paragraph
+    (``spans``)."""
+    drops = [(k, k + 1) for k in _unbalanced_quotes(c.text)]
+    if drops and len(drops) < len(c.text):
         c = _remove(c, drops)
     return SummarySentence(c.text, c.paragraph, c.sentence, c.start, c.spans)
 
 
-def _unopened_closers(text: str) -> list[int]:
-    """Offsets of the 」 / 』 in ``text`` that close a bracket opened before it began."""
+def _unbalanced_quotes(text: str) -> list[int]:
+    """Offsets of the 「 / 『 in ``text`` not closed in it and of the 」 / 』 closing a
+    bracket opened before it began (``男は「告白する勇気がなかった。``, ``…と思う」と話した。``)."""
     out: list[int] = []
     for opener, closer in (("「", "」"), ("『", "』")):
-        depth = 0
+        open_at: list[int] = []
         for k, ch in enumerate(text):
             if ch == opener:
-                depth += 1
+                open_at.append(k)
             elif ch == closer:
-                if depth:
-                    depth -= 1
+                if open_at:
+                    open_at.pop()
                 else:
                     out.append(k)
+        out += open_at
     return sorted(out)
-
-
-def _dangling_quote(text: str) -> bool:
-    """Whether ``text`` opens with 「 or 『 that is not closed within it."""
-    if not text or text[0] not in "「『":
-        return False
-    opener, closer = text[0], "」" if text[0] == "「" else "』"
-    depth = 0
-    for ch in text:
-        if ch == opener:
-            depth += 1
-        elif ch == closer:
-            depth -= 1
-            if depth == 0:
-                return False
-    return True
 
 
 def prepare(

@@ -170,12 +170,20 @@ def test_clause_cuts_leave_out_whole_leading_clauses_only():
     assert rests("「来年は、必ず優勝する」と語った監督の言葉を受けて、選手たちが練習に打ち込んでいる。") == [
         "選手たちが練習に打ち込んでいる。"
     ]
-    # a topic or subject is left out only when the rest names its own (「同社は、」 but not
-    # 「委員会は5日、」 or 「妹は…奪い、」)
+    # a topic or subject is left out only when the rest names its own (「市は18日、」 before
+    # 「…道路が冠水し、」, but not 「委員会は5日、」 or 「妹は…奪い、」)
     assert rests("国連の世界遺産委員会は5日、イラクの古代遺跡バビロンの世界遺産登録を決定した。") == []
     assert rests("妹はファビアナさんのお腹から胎児を奪い、キャティア・ラベロという女に引き渡している。") == []
-    assert rests("同社は、新製品の売れ行きが想定を大きく上回ったと明らかにした。") == [
-        "新製品の売れ行きが想定を大きく上回ったと明らかにした。"
+    assert rests("市は18日、大雨で市内の道路が冠水し、通行止めが続いていると明らかにした。") == [
+        "大雨で市内の道路が冠水し、通行止めが続いていると明らかにした。",
+        "通行止めが続いていると明らかにした。",
+    ]
+    # never the topic set off by a comma, nor before a short list item
+    assert rests("中国のネットユーザーは、日本のアニメファンが多いことが見て取れます。") == []
+    assert rests("菊の花の甘酢漬け、あえ物、おひたしは代表的な料理として知られています。") == []
+    # a connective opening the rest goes with the clause
+    assert rests("国民祭典は大きな話題となったが、しかし、最後の連呼にすべて持っていかれた感がある。") == [
+        "最後の連呼にすべて持っていかれた感がある。"
     ]
     # a piece of a split quote (brackets not balanced) keeps its form; short rests are not made
     assert rests("データセンターの整備も急ぐ」と話し、関係者が期待を寄せている様子だった。") == []

@@ -607,9 +607,11 @@ def _knapsack(cands, scores, pool, budget: int, max_sentences: int | None, short
 # verb, adjective or particle ending: 「…転落したが、」「…を受けて、」「トランプ大統領は、」) or a
 # time noun (「18日、」「その後、」); never a condition (「…れば、」「…たら、」「…なら、」「…と、」),
 # a concession that only holds with it (「…ても、」), an alternative (「…か、」), a list item
-# (「米国、英国…」, 「AやB、」) or a scope (「観光客の中には、」「人口のうち、」「日本では、」)
+# (「米国、英国…」, 「AやB、」, and any clause whose rest goes on with a short item:
+# 「甘酢漬け、あえ物、おひたしは…」), a scope (「観光客の中には、」「人口のうち、」「日本では、」)
+# or the sentence's topic set off by a comma (「中国のネットユーザーは、」)
 _CLAUSE_END_RE = re.compile(r"(?:[\u3041-\u3093]|[日後際中時夜朝昼間頃])、$")
-_CLAUSE_KEEP_RE = re.compile(r"(?:ば|たら|なら|と|ても|でも|か|や|うち|には|では)、$")
+_CLAUSE_KEEP_RE = re.compile(r"(?:ば|たら|なら|と|ても|でも|か|や|うち|は)、$")
 # what is left out may hold a topic or subject (「国連の世界遺産委員会は5日、」「同社は、」) only
 # when the rest names one of its own (は / が): 「妹は…胎児を奪い、」 stays with
 # 「…という女に引き渡している。」
@@ -620,6 +622,8 @@ _SUBJECT_RE = re.compile(r"[はが]")
 MAX_CLAUSE = 80
 MIN_REST = 15
 MAX_CUTS = 3
+#: A rest whose first 、 comes within this many characters opens with a list item.
+LIST_ITEM = 6
 
 
 def clause_cuts(text: str) -> list[int]:
@@ -642,9 +646,17 @@ def clause_cuts(text: str) -> list[int]:
             continue
         if _SUBJECT_RE.search(clause) and not _SUBJECT_RE.search(text, k + 1):
             continue  # the rest would lose who or what it is about
+        if 0 <= text.find("、", k + 1) < k + 1 + LIST_ITEM:
+            continue  # the rest opens with a short item of a list
+        cut = k + 1
+        m = _CONNECTIVE_RE.match(text, cut)  # 「…だが、しかし、最後の…」: the rest from 「最後の」
+        if m and len(text) - m.end() >= MIN_REST:
+            cut = m.end()
+        if cut in out:
+            continue
         if len(out) >= MAX_CUTS:
             break
-        out.append(k + 1)
+        out.append(cut)
     return out
 
 

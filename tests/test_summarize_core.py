@@ -14,6 +14,7 @@ from matome.analyze.summarize import (
     MAX_SENTENCES,
     Candidate,
     candidates,
+    clause_cuts,
     compress,
     select,
     format_summary,
@@ -102,11 +103,14 @@ def test_provenance_matches_candidates(seed_entry):
         c = index[(s.paragraph, s.sentence)]
         para = paragraphs[s.paragraph]
         assert "".join(para[a:b] for a, b in s.pieces) == s.text
-        if c.text.startswith(("「", "『")) and not s.text.startswith(("「", "『")):
-            # a quote piece whose opening bracket is not closed in it loses that bracket only
-            assert (c.text[1:], c.start + 1) == (s.text, s.start)
-        else:
-            assert (c.text, c.start) == (s.text, s.start)
+        # the shown text is the candidate's with material left out, never anything added:
+        # a leading clause up to a 、, and quotation marks a piece of a split quote leaves open
+        pos = [x for a, b in (c.spans or ((c.start, c.start + len(c.text)),)) for x in range(a, b)]
+        shown = [x for a, b in s.pieces for x in range(a, b)]
+        assert set(shown) <= set(pos) and shown == sorted(shown)
+        left_out = [x for x in pos if x not in set(shown) and para[x] not in "「」『』"]
+        assert left_out == pos[: len(left_out)]
+        assert not left_out or para[left_out[-1]] == "、"
 
 
 def test_a_quote_piece_never_opens_a_bracket_it_does_not_close():
@@ -123,6 +127,78 @@ def test_a_quote_piece_never_opens_a_bracket_it_does_not_close():
     # the quote's first piece is among the candidates with its bracket, and is shown without it
     firsts = [c for c in candidates(paragraphs) if c.paragraph == 1 and c.text.startswith("「")]
     assert firsts and any(s.paragraph == 1 and s.start == firsts[0].start + 1 for s in chosen)
+
+
+def test_a_quote_piece_never_closes_a_bracket_it_did_not_open():
+    quote = ("「アメリカの巨大なAIと、日本のコンパクトながらも良質なデータを組み合わせて成果を出すというのは、"
+             "すごく可能性があると思う。そのための投資を国としても後押ししていきたい。データセンターの整備も急ぐ」と話した。")
+    paragraphs = ["政府は人工知能の開発を支援する方針を示した。", quote, "大臣は会見でこう述べた。"]
+    last = [c for c in candidates(paragraphs) if c.paragraph == 1][-1]
+    assert last.text == "データセンターの整備も急ぐ」と話した。"
+    chosen = summarize(paragraphs, max_sentences=None, max_chars=400)
+    assert len(chosen) == 5  # the budget takes every piece
+    (shown,) = [s for s in chosen if s.paragraph == 1 and s.start == last.start]
+    assert shown.text == "データセンターの整備も急ぐと話した。"
+    assert shown.spans == ((last.start, last.start + 13), (last.start + 14, len(quote)))
+    for s in chosen:
+        assert "".join(paragraphs[s.paragraph][a:b] for a, b in s.pieces) == s.text
+        assert s.text.count("「") == s.text.count("」"), s.text
+    # a quote opened after its speaker: the first piece loses the 「 inside it
+    para = "男は「告白する勇気がなかった。でも、ずっと彼女のことが好きだった。手紙を書こうとしたこともある」と警察の調べに話した。"
+    shown = summarize([para], max_sentences=None, max_chars=len(para))  # every piece fits
+    assert [(s.text, s.spans) for s in shown] == [
+        ("男は告白する勇気がなかった。", ((0, 2), (3, 15))),
+        ("ずっと彼女のことが好きだった。", ()),
+        ("手紙を書こうとしたこともあると警察の調べに話した。", ((33, 47), (48, 59))),
+    ]
+    assert_provenance([para], shown)
+
+
+def test_clause_cuts_leave_out_whole_leading_clauses_only():
+    def rests(text):
+        return [text[k:] for k in clause_cuts(text)]
+
+    assert rests("台湾・台北市の工事現場で18日午後11時頃、個人旅行で台湾を訪れていた日本人男性が転落する事故が起きた。") == [
+        "個人旅行で台湾を訪れていた日本人男性が転落する事故が起きた。"
+    ]
+    # a condition, a list item, a comma inside brackets are never cut at
+    assert rests("雨が降れば、試合は中止になる見通しだと主催者が発表した。") == []
+    assert rests("米国、英国、フランスの3カ国と共同で声明を発表し、日本政府はロシアに部隊の撤退を求めた。") == [
+        "日本政府はロシアに部隊の撤退を求めた。"
+    ]
+    assert rests("外国人観光客の中には、麺類をすする音を不快に思う人も少なくはない。") == []
+    assert rests("「来年は、必ず優勝する」と語った監督の言葉を受けて、選手たちが練習に打ち込んでいる。") == [
+        "選手たちが練習に打ち込んでいる。"
+    ]
+    # a topic or subject is left out only when the rest names its own (「市は18日、」 before
+    # 「…道路が冠水し、」, but not 「委員会は5日、」 or 「妹は…奪い、」)
+    assert rests("国連の世界遺産委員会は5日、イラクの古代遺跡バビロンの世界遺産登録を決定した。") == []
+    assert rests("妹はファビアナさんのお腹から胎児を奪い、キャティア・ラベロという女に引き渡している。") == []
+    assert rests("市は18日、大雨で市内の道路が冠水し、通行止めが続いていると明らかにした。") == [
+        "大雨で市内の道路が冠水し、通行止めが続いていると明らかにした。",
+        "通行止めが続いていると明らかにした。",
+    ]
+    # never the topic set off by a comma, nor before a short list item
+    assert rests("中国のネットユーザーは、日本のアニメファンが多いことが見て取れます。") == []
+    assert rests("菊の花の甘酢漬け、あえ物、おひたしは代表的な料理として知られています。") == []
+    # a connective opening the rest goes with the clause
+    assert rests("国民祭典は大きな話題となったが、しかし、最後の連呼にすべて持っていかれた感がある。") == [
+        "最後の連呼にすべて持っていかれた感がある。"
+    ]
+    # a piece of a split quote (brackets not balanced) keeps its form; short rests are not made
+    assert rests("データセンターの整備も急ぐ」と話し、関係者が期待を寄せている様子だった。") == []
+    assert rests("市は18日、方針を示した。") == []
+
+
+def test_a_sentence_too_long_for_the_budget_is_shown_without_its_leading_clause():
+    text = "台湾・台北市の工事現場で18日午後11時頃、個人旅行で台湾を訪れていた日本人男性が転落する事故が起きた。"
+    rest = "個人旅行で台湾を訪れていた日本人男性が転落する事故が起きた。"
+    (s,) = summarize_text(text, max_chars=len(rest) + 3)
+    assert (s.text, s.start, s.spans) == (rest, text.index(rest), ())
+    assert text[s.start : s.start + len(s.text)] == s.text
+    # whole sentences only without shortening, and the whole sentence when it fits
+    assert summarize_text(text, max_chars=len(rest) + 3, shorten=False) == ()
+    assert [s.text for s in summarize_text(text, max_chars=len(text))] == [text]
 
 
 def test_same_input_same_output(seed_entry):
@@ -301,7 +377,7 @@ def test_a_case_frame_becomes_a_line_of_its_own():
 
 
 def _brute_force_best(lengths, values, budget, count):
-    best = 0.0
+    best = -float("inf")  # a summary is never empty when a sentence fits
     for r in range(1, len(lengths) + 1):
         for combo in itertools.combinations(range(len(lengths)), r):
             total = sum(lengths[i] for i in combo)

@@ -23,14 +23,19 @@ model's JSON table once per process):
    its character bigrams that a reader's summary keeps, from position, length, TF-IDF
    centroid and LexRank similarity, quotation, number, proper-noun (Sudachi POS),
    sentence-ending and script (kanji, kana, Latin) cues.
-5. ``select``: a small knapsack maximising the estimated F1 against a summary of the
+5. ``choose``: a small knapsack maximising the estimated F1 against a summary of the
    budget's length within the budgets in characters and sentences (copies of a better
-   sentence left out; MMR when there is no character budget); source order.
+   sentence left out; MMR when there is no character budget); source order. A sentence may
+   be taken whole or without one to three leading clauses (``clause_cuts``: up to a 、
+   after a verb, particle or time noun, never a condition, list item or scope, and not
+   leaving the rest without a topic or subject), whichever fits the budget best.
+6. ``shown``: the chosen piece of a split quote loses the quotation marks it does not
+   balance (an opening 「 never closed, a closing 」 of a quote opened before it).
 
 ``SummarySentence.paragraph`` indexes the paragraphs given (for an entry,
 ``ArticleBody.paragraphs``), ``sentence`` the candidate within its paragraph, ``start`` the
 character offset of the text in that paragraph and ``spans`` the pieces of a compressed
-sentence.
+sentence (also of one shown without leading clauses or unbalanced quotation marks).
 """
 
 from __future__ import annotations
@@ -81,6 +86,7 @@ class Candidate:
     spans: tuple[tuple[int, int], ...] = ()  # pieces in the paragraph when compressed
     words: tuple[str, ...] = field(default=(), compare=False)
     cues: Cues = field(default=Cues(), compare=False)
+    index: int = field(default=-1, compare=False)  # position in the candidate list, once chosen
 
 
 # --- candidates ----------------------------------------------------------------------
@@ -482,14 +488,34 @@ def select(
     max_chars: int | None = MAX_CHARS,
     mmr_lambda: float = MMR_LAMBDA,
 ) -> list[int]:
-    """Indices of the chosen candidates in source order (see the module documentation).
+    """Indices of the chosen candidates in source order, whole (see :func:`choose`)."""
+    return [c.index for c in _choose(cands, scores, sim, max_sentences, max_chars, mmr_lambda, False)]
+
+
+def choose(
+    cands: list[Candidate],
+    scores: np.ndarray,
+    sim: np.ndarray | None,
+    *,
+    max_sentences: int | None = MAX_SENTENCES,
+    max_chars: int | None = MAX_CHARS,
+    mmr_lambda: float = MMR_LAMBDA,
+    shorten: bool = True,
+) -> list[Candidate]:
+    """The chosen candidates in source order, each whole or without leading clauses.
 
     With a character budget the choice is a small knapsack: the scores estimate the share
     of each sentence a reader's summary keeps, so ``score * length`` is its expected overlap
     with a summary of the budget's length, and the set maximising the estimated F1
-    ``2 * overlap / (length + budget)`` within both budgets is taken. Without one (or with a
-    budget too large for the table) sentences are taken by MMR. Copies (the same text or
-    cosine >= ``DUPLICATE`` with a better one) are left out first. Deterministic."""
+    ``2 * overlap / (length + budget)`` within both budgets is taken. With ``shorten`` a
+    sentence may be taken without its leading clauses (:func:`clause_cuts`), at the same
+    estimated share per character, one form per sentence. Without a character budget (or
+    with one too large for the table) whole sentences are taken by MMR. Copies (the same
+    text or cosine >= ``DUPLICATE`` with a better one) are left out first. Deterministic."""
+    return _choose(cands, scores, sim, max_sentences, max_chars, mmr_lambda, shorten)
+
+
+def _choose(cands, scores, sim, max_sentences, max_chars, mmr_lambda, shorten) -> list[Candidate]:
     pool = _distinct(cands, scores, sim)
     if not pool:
         return []
@@ -497,16 +523,22 @@ def select(
     if (max_chars is None or total <= max_chars) and (
         max_sentences is None or len(pool) <= max_sentences
     ):
-        return sorted(pool)
-    if max_chars is not None and max_chars <= KNAPSACK_CHARS:
-        return _knapsack(cands, scores, pool, max_chars, max_sentences)
-    return _mmr(cands, scores, sim, pool, max_sentences, max_chars, mmr_lambda)
+        picked = sorted(pool)
+    elif max_chars is not None and max_chars <= KNAPSACK_CHARS:
+        return _knapsack(cands, scores, pool, max_chars, max_sentences, shorten)
+    else:
+        picked = _mmr(cands, scores, sim, pool, max_sentences, max_chars, mmr_lambda)
+    return [_indexed(cands[i], i) for i in picked]
 
 
 #: The knapsack table is used up to this many characters of budget, over the best
 #: ``KNAPSACK_POOL`` candidates.
 KNAPSACK_CHARS = 2000
 KNAPSACK_POOL = 40
+
+
+def _indexed(c: Candidate, i: int) -> Candidate:
+    return replace(c, index=i)
 
 
 def _distinct(cands, scores, sim) -> list[int]:
@@ -526,24 +558,33 @@ def _distinct(cands, scores, sim) -> list[int]:
     return kept
 
 
-def _knapsack(cands, scores, pool, budget: int, max_sentences: int | None) -> list[int]:
-    items = [i for i in pool[:KNAPSACK_POOL] if len(cands[i].text) <= budget]
-    if not items:
+def _knapsack(cands, scores, pool, budget: int, max_sentences: int | None, shorten: bool) -> list[Candidate]:
+    """Multiple-choice knapsack: at most one form of each of the best candidates."""
+    groups: list[tuple[int, list[int]]] = []  # (candidate, characters left out in front)
+    for i in sorted(pool[:KNAPSACK_POOL]):
+        text = cands[i].text
+        cuts = [0] + (clause_cuts(text) if shorten else [])
+        cuts = [k for k in cuts if len(text) - k <= budget]
+        if cuts:
+            groups.append((i, cuts))
+    if not groups:
         return []
-    items.sort()
-    k = len(items) if max_sentences is None else min(max_sentences, len(items))
+    k = len(groups) if max_sentences is None else min(max_sentences, len(groups))
     if k == 0:
         return []
     value = np.full((k + 1, budget + 1), -np.inf)
     value[0, 0] = 0.0
-    take = np.zeros((len(items), k + 1, budget + 1), dtype=bool)
-    for n, i in enumerate(items):
-        ln = len(cands[i].text)
-        gain = min(1.0, max(0.0, float(scores[i]))) * ln
-        cand = value[:-1, : budget + 1 - ln] + gain
-        better = cand > value[1:, ln:]
-        value[1:, ln:] = np.where(better, cand, value[1:, ln:])
-        take[n, 1:, ln:] = better
+    take = np.full((len(groups), k + 1, budget + 1), -1, dtype=np.int8)
+    for n, (i, cuts) in enumerate(groups):
+        share = min(1.0, max(0.0, float(scores[i])))
+        new = value.copy()
+        for f, cut in enumerate(cuts):
+            ln = len(cands[i].text) - cut
+            cand = value[:-1, : budget + 1 - ln] + share * ln
+            better = cand > new[1:, ln:]
+            new[1:, ln:] = np.where(better, cand, new[1:, ln:])
+            take[n, 1:, ln:][better] = f
+        value = new
     lengths = np.arange(budget + 1)
     est = np.where(np.isfinite(value), 2 * value / (lengths + budget), -np.inf)
     est[0, 0] = -np.inf
@@ -551,12 +592,109 @@ def _knapsack(cands, scores, pool, budget: int, max_sentences: int | None) -> li
     if not np.isfinite(est[c, t]):
         return []
     chosen = []
-    for n in range(len(items) - 1, -1, -1):
-        if c > 0 and take[n, c, t]:
-            chosen.append(items[n])
-            t -= len(cands[items[n]].text)
+    for n in range(len(groups) - 1, -1, -1):
+        f = int(take[n, c, t])
+        if c > 0 and f >= 0:
+            i, cut = groups[n][0], groups[n][1][f]
+            form = _indexed(cands[i], i)
+            chosen.append(without_prefix(form, cut) if cut else form)
+            t -= len(form.text) - cut
             c -= 1
-    return sorted(chosen)
+    return chosen[::-1]
+
+
+# a leading clause that may be left out: it ends at a 、 outside brackets, after kana (a
+# verb, adjective or particle ending: 「…転落したが、」「…を受けて、」「トランプ大統領は、」) or a
+# time noun (「18日、」「その後、」); never a condition (「…れば、」「…たら、」「…なら、」「…と、」),
+# a concession that only holds with it (「…ても、」), an alternative (「…か、」), a list item
+# (「米国、英国…」, 「AやB、」, and any clause whose rest goes on with a short item:
+# 「甘酢漬け、あえ物、おひたしは…」), a scope (「観光客の中には、」「人口のうち、」「日本では、」)
+# or the sentence's topic set off by a comma (「中国のネットユーザーは、」)
+_CLAUSE_END_RE = re.compile(r"(?:[\u3041-\u3093]|[日後際中時夜朝昼間頃])、$")
+_CLAUSE_KEEP_RE = re.compile(r"(?:ば|たら|なら|と|ても|でも|か|や|うち|は)、$")
+# what is left out may hold a topic or subject (「国連の世界遺産委員会は5日、」「同社は、」) only
+# when the rest names one of its own (は / が): 「妹は…胎児を奪い、」 stays with
+# 「…という女に引き渡している。」
+_SUBJECT_RE = re.compile(r"[はが]")
+
+#: A leading clause left out has at most this many characters (with its 、), and the
+#: rest at least ``MIN_REST``; at most ``MAX_CUTS`` shorter forms per sentence.
+MAX_CLAUSE = 80
+MIN_REST = 15
+MAX_CUTS = 3
+#: A rest whose first 、 comes within this many characters opens with a list item.
+LIST_ITEM = 6
+
+
+def clause_cuts(text: str) -> list[int]:
+    """Offsets in ``text`` where a shorter form may start: after a leading clause (up to a
+    、 outside brackets, see ``_CLAUSE_END_RE``), or after two or three of them. None for a
+    text whose brackets do not balance (a piece of a split quote). The form keeps the
+    sentence's end, so it still reads as a sentence: 「…で18日午後11時頃、個人旅行で台湾を訪れて
+    いた日本人男性が転落する事故が起きた。」 → 「個人旅行で台湾を訪れていた日本人男性が…起きた。」."""
+    if len(text) < MIN_REST + 2 or not _balanced(text):
+        return []
+    depth = _depths(text)
+    out: list[int] = []
+    for k, ch in enumerate(text):
+        if k + 1 > MAX_CLAUSE or len(text) - (k + 1) < MIN_REST:
+            break
+        if ch != "、" or depth[k] > 0:
+            continue
+        clause = text[: k + 1]
+        if _CLAUSE_KEEP_RE.search(clause) or not _CLAUSE_END_RE.search(clause):
+            continue
+        if _SUBJECT_RE.search(clause) and not _SUBJECT_RE.search(text, k + 1):
+            continue  # the rest would lose who or what it is about
+        if 0 <= text.find("、", k + 1) < k + 1 + LIST_ITEM:
+            continue  # the rest opens with a short item of a list
+        cut = k + 1
+        m = _CONNECTIVE_RE.match(text, cut)  # 「…だが、しかし、最後の…」: the rest from 「最後の」
+        if m and len(text) - m.end() >= MIN_REST:
+            cut = m.end()
+        if cut in out:
+            continue
+        if len(out) >= MAX_CUTS:
+            break
+        out.append(cut)
+    return out
+
+
+def _balanced(text: str) -> bool:
+    """Whether every bracket of ``text`` is closed in it by its partner, properly nested."""
+    stack: list[str] = []
+    for ch in text:
+        if ch in _OPEN:
+            stack.append(_CLOSE[_OPEN.index(ch)])
+        elif ch in _CLOSE:
+            if not stack or stack.pop() != ch:
+                return False
+    return not stack
+
+
+def _remove(c: Candidate, drops: list[tuple[int, int]]) -> Candidate:
+    """``c`` with the text ranges ``drops`` (offsets in its text) left out: the rest as spans
+    of its paragraph (only material is removed; the pieces stay exact substrings)."""
+    pieces = c.spans or ((c.start, c.start + len(c.text)),)
+    where = [x for a, b in pieces for x in range(a, b)]  # paragraph offset of each character
+    spans: list[tuple[int, int]] = []
+    kept: list[str] = []
+    for i, ch in enumerate(c.text):
+        if any(a <= i < b for a, b in drops):
+            continue
+        kept.append(ch)
+        if spans and spans[-1][1] == where[i]:
+            spans[-1] = (spans[-1][0], where[i] + 1)
+        else:
+            spans.append((where[i], where[i] + 1))
+    if not spans:
+        return c
+    return replace(c, text="".join(kept), start=spans[0][0], spans=tuple(spans) if len(spans) > 1 else ())
+
+
+def without_prefix(c: Candidate, k: int) -> Candidate:
+    """``c`` without its first ``k`` characters (a leading clause)."""
+    return _remove(c, [(0, k)]) if k else c
 
 
 def _mmr(cands, scores, sim, pool, max_sentences, max_chars, mmr_lambda) -> list[int]:
@@ -609,42 +747,43 @@ def summarize(
         raise ValueError("the summary budget cannot be negative")
     cands = prepare(paragraphs, trim=trim, headings=headings, shorten=shorten)
     scores, sim = score(cands, title=title, model=model)
-    picked = select(
-        cands, scores, sim, max_sentences=max_sentences, max_chars=max_chars, mmr_lambda=mmr_lambda
+    picked = choose(
+        cands, scores, sim, max_sentences=max_sentences, max_chars=max_chars, mmr_lambda=mmr_lambda,
+        shorten=shorten,
     )
-    return tuple(_without_dangling_quote(cands[i]) for i in picked)
+    return tuple(shown(c) for c in picked)
 
 
-def _without_dangling_quote(c: Candidate) -> SummarySentence:
-    """The summary sentence of a chosen candidate; a piece of a long quote split inside that
-    opens with 「 (or 『) never closed in it is shown without that bracket (one character less
-    of the same paragraph: still an exact substring, its offsets moved by one)."""
-    text, start, spans = c.text, c.start, c.spans
-    if _dangling_quote(text) and len(text) > 1:
-        text, start = text[1:], start + 1
-        if spans:
-            first = (spans[0][0] + 1, spans[0][1])
-            spans = ((first,) if first[1] > first[0] else ()) + tuple(spans[1:])
-            start = spans[0][0]
-            if len(spans) == 1:
-                spans = ()
-    return SummarySentence(text, c.paragraph, c.sentence, start, spans)
+def shown(c: Candidate) -> SummarySentence:
+    """The summary sentence of a chosen candidate, its quotation marks balanced.
+
+    A piece of a long quote split inside is shown without the 「 (or 『) it opens and does not
+    close (``男は「告白する勇気がなかった。`` → ``男は告白する勇気がなかった。``) and without the
+    」 (or 』) of a quote opened in an earlier piece (``…と思う」と話した。`` → ``…と思うと話した。``):
+    only material is removed, so the text is still made of exact substrings of its paragraph
+    (``spans``)."""
+    drops = [(k, k + 1) for k in _unbalanced_quotes(c.text)]
+    if drops and len(drops) < len(c.text):
+        c = _remove(c, drops)
+    return SummarySentence(c.text, c.paragraph, c.sentence, c.start, c.spans)
 
 
-def _dangling_quote(text: str) -> bool:
-    """Whether ``text`` opens with 「 or 『 that is not closed within it."""
-    if not text or text[0] not in "「『":
-        return False
-    opener, closer = text[0], "」" if text[0] == "「" else "』"
-    depth = 0
-    for ch in text:
-        if ch == opener:
-            depth += 1
-        elif ch == closer:
-            depth -= 1
-            if depth == 0:
-                return False
-    return True
+def _unbalanced_quotes(text: str) -> list[int]:
+    """Offsets of the 「 / 『 in ``text`` not closed in it and of the 」 / 』 closing a
+    bracket opened before it began (``男は「告白する勇気がなかった。``, ``…と思う」と話した。``)."""
+    out: list[int] = []
+    for opener, closer in (("「", "」"), ("『", "』")):
+        open_at: list[int] = []
+        for k, ch in enumerate(text):
+            if ch == opener:
+                open_at.append(k)
+            elif ch == closer:
+                if open_at:
+                    open_at.pop()
+                else:
+                    out.append(k)
+        out += open_at
+    return sorted(out)
 
 
 def prepare(

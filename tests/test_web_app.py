@@ -334,12 +334,23 @@ def test_two_level_groups_cards_and_fine_group_filter(base_url, wd):
     assert top and fine, "the fixture thread is long enough for two levels"
     page = get(f"{base_url}/articles/{wd.big_id}").text
     assert len(re.findall(r'<article class="group-card ', page)) == len(top)
+    from matome.web.data import SUBGROUPS_SHOWN
+
+    def named(parent):  # the finer groups a card and the filter name: the largest
+        kids = sorted((g for g in fine if g.parent == parent), key=lambda g: (-len(g.members), g.id))
+        return {g.id for g in kids[:SUBGROUPS_SHOWN]}
+
     options = re.findall(r'<option value="(\d+)"', page)
-    assert sorted(int(o) for o in options) == sorted(g.id for g in digest.groups)
+    assert sorted(int(o) for o in options) == sorted({g.id for g in top}.union(*(named(g.id) for g in top)))
     sub = max(fine, key=lambda g: len(g.members))
     card = re.search(rf'<article class="group-card [^"]*" id="group-{sub.parent}".*?</article>', page, re.S).group(0)
     in_card = {int(x) for x in re.findall(r'data-filter-group="(\d+)"', card)}
-    assert in_card == {sub.parent} | {g.id for g in fine if g.parent == sub.parent}
+    assert in_card == {sub.parent} | named(sub.parent)
+    # a finer group that is not named still filters by its id
+    unnamed = [g for g in fine if g.id not in named(g.parent)]
+    if unnamed:
+        r = get(f"{base_url}/api/articles/{wd.big_id}/comments", params={"group": unnamed[0].id, "sort": "original"})
+        assert [c["position"] for c in r.json()["comments"]] == sorted(unnamed[0].members)
     page = get(f"{base_url}/articles/{wd.big_id}", params={"group": sub.id}).text
     items = re.findall(r'<li class="comment" id="c(\d+)"[^>]*?( hidden)?>', page)
     assert {int(p) for p, hidden in items if not hidden} == set(sub.members)

@@ -30,11 +30,14 @@ CARDS_TEMPLATE = """    {% for g in a.groups %}
         {% endfor %}
         {% if g.children %}
         <details class="subgroups">
-          <summary>内訳: 細かいグループ {{ g.children|length }} 個</summary>
+          <summary>内訳: 細かいグループ {{ g.children_total }} 個</summary>
           <ul>
           {% for ch in g.children %}
             <li><button type="button" class="subgroup-button" data-filter-group="{{ ch.id }}" aria-pressed="false" aria-controls="comment-list">{{ ch.label }}</button> <span class="note">{{ ch.count }} 件・<span class="up">▲ {{ ch.up }}</span> <span class="down">▼ {{ ch.down }}</span></span></li>
           {% endfor %}
+          {% if g.children_hidden %}
+            <li class="note">ほか {{ g.children_hidden }} グループ(計 {{ g.children_hidden_count }} 件)</li>
+          {% endif %}
           </ul>
         </details>
         {% endif %}
@@ -88,6 +91,8 @@ def _group(k: int, label: str, text: str) -> dict:
         "up": 10 * k, "down": k, "support_pct": None if k % 4 == 3 else f"{50 + k}", "up_in_group_pct": 90.9,
         "down_in_group_pct": 9.1, "bar_up": "90.9", "bar_down": "9.1", "up_share_pct": 33.3, "down_share_pct": 1.0,
         "key_phrases": [text, label, "語", "句", "五", "六"][: k % 7], "children": children,
+        "children_total": len(children) + (k % 2) * 40, "children_hidden": (k % 2) * 40,
+        "children_hidden_count": (k % 2) * 57,
         "quotes": [{"text": text, "cut": bool(j % 2), "position": j, "number": j + 1, "up": j, "down": 0}
                    for j in range(k % 4)],
     }
@@ -133,3 +138,34 @@ def test_search_hits_match_the_template_for_any_text(pairs):
     template = _env().from_string(HITS_TEMPLATE)
     results = [_result(k, title, text) for k, (title, text) in enumerate(pairs)]
     assert str(fragments.search_hits(results)) == template.render(results=results)
+
+
+def test_a_group_with_many_finer_groups_names_the_largest_and_counts_the_rest():
+    import random
+
+    from archive_factory import make_entry
+    from matome.analyze.digest import digest_entry
+    from matome.web import data
+
+    # 600 distinct comments built from a few parts: its その他 holds many finer groups
+    rng = random.Random(5)
+    subj = ["消費税", "原発", "教員", "医療費", "鉄道", "子育て", "年金", "防衛費", "円安", "米価", "選挙", "移民"]
+    verb = ["を見直すべきだ", "には反対だ", "が高すぎる", "を守ってほしい", "の説明が足りない", "はおかしい"]
+    place = ["東京", "大阪", "札幌", "福岡", "仙台", "広島", "名古屋", "那覇", "金沢", "高松"]
+    rows = [(f"{rng.choice(subj)}{rng.choice(verb)}。{rng.choice(place)}でも{k}回そう思った。", k % 5, k % 2)
+            for k in range(600)]
+    entry = make_entry(777, comments=rows)
+    digest = digest_entry(entry)
+    view = data.build_article_view(777, entry, digest)
+    big = [g for g in view["groups"] if g["children_total"] > data.SUBGROUPS_SHOWN]
+    assert big, "the thread should give a group with more finer groups than are named"
+    for g in view["groups"]:
+        everyone = sorted((c for c in digest.groups if c.parent == g["id"]), key=lambda c: (-len(c.members), c.id))
+        assert g["children_total"] == len(everyone)
+        assert [c["id"] for c in g["children"]] == [c.id for c in everyone[:data.SUBGROUPS_SHOWN]]
+        assert g["children_hidden"] == max(0, len(everyone) - data.SUBGROUPS_SHOWN)
+        assert g["children_hidden_count"] == sum(len(c.members) for c in everyone[data.SUBGROUPS_SHOWN:])
+    card = str(fragments.group_cards(big[:1]))
+    assert card.count('class="subgroup-button"') == data.SUBGROUPS_SHOWN
+    assert f"内訳: 細かいグループ {big[0]['children_total']} 個" in card
+    assert f"ほか {big[0]['children_hidden']} グループ(計 {big[0]['children_hidden_count']} 件)" in card

@@ -58,6 +58,9 @@ COMMENT_LABEL_JA = {
 WEEKDAYS_JA = "月火水木金土日"
 
 
+#: Finer groups named under a group card and in the group filter (the largest first).
+SUBGROUPS_SHOWN = 20
+
 def group_color(group_id: int | None) -> str:
     if group_id is None:
         return UNGROUPED_COLOR
@@ -359,9 +362,16 @@ def build_article_view(
     # two-level digests: top groups are the cards and map colours, fine groups sit inside them
     groups = [g for g in all_groups if g["parent"] is None or g["parent"] not in index]
     for g in groups:
-        g["children"] = [c for c in all_groups if c["parent"] == g["id"] and c is not g]
-        for c in g["children"]:
+        children = sorted((c for c in all_groups if c["parent"] == g["id"] and c is not g),
+                          key=lambda c: (-c["count"], c["id"]))
+        for c in children:
             c["color"], c["color_class"] = g["color"], g["color_class"]
+        # その他 of a big thread holds a thousand finer groups, most of one comment: the card and
+        # the filter list name the largest; the rest are counted
+        g["children"] = children[:SUBGROUPS_SHOWN]
+        g["children_total"] = len(children)
+        g["children_hidden"] = len(children) - len(g["children"])
+        g["children_hidden_count"] = sum(c["count"] for c in children[SUBGROUPS_SHOWN:])
     for r in rows:
         r["group_label"] = index[r["group"]]["label"] if r["group"] in index else ""
     has_map = bool(digest is not None and digest.comments and any(r["x"] is not None for r in rows))

@@ -102,7 +102,7 @@ def _card(g: dict[str, Any]) -> str:
             f'{_escape(q["up"])}</span> <span class="down">▼ {_escape(q["down"])}</span></footer></blockquote>\n')
     if g["children"]:
         out.append(f'        <details class="subgroups">\n'
-                   f'          <summary>内訳: 細かいグループ {len(g["children"])} 個</summary>\n'
+                   f'          <summary>内訳: 細かいグループ {_escape(g["children_total"])} 個</summary>\n'
                    f'          <ul>\n')
         for ch in g["children"]:
             out.append(
@@ -110,6 +110,9 @@ def _card(g: dict[str, Any]) -> str:
                 f'aria-pressed="false" aria-controls="comment-list">{_escape(ch["label"])}</button> <span class="note">'
                 f'{_escape(ch["count"])} 件・<span class="up">▲ {_escape(ch["up"])}</span> <span class="down">▼ '
                 f'{_escape(ch["down"])}</span></span></li>\n')
+        if g["children_hidden"]:
+            out.append(f'            <li class="note">ほか {_escape(g["children_hidden"])} グループ(計 '
+                       f'{_escape(g["children_hidden_count"])} 件)</li>\n')
         out.append('          </ul>\n        </details>\n')
     out.append(f'        <button type="button" class="filter-button" data-filter-group="{gid}" aria-pressed="false" '
                f'aria-controls="comment-list">このグループのコメントを表示</button>\n      </article>\n')

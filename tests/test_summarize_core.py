@@ -170,14 +170,17 @@ def test_clause_cuts_leave_out_whole_leading_clauses_only():
     assert rests("「来年は、必ず優勝する」と語った監督の言葉を受けて、選手たちが練習に打ち込んでいる。") == [
         "選手たちが練習に打ち込んでいる。"
     ]
-    # a topic or subject is left out only when the rest names its own (「市は18日、」 before
+    # a topic or subject is left out only when the rest names its own (「18日、市内では」 before
     # 「…道路が冠水し、」, but not 「委員会は5日、」 or 「妹は…奪い、」)
     assert rests("国連の世界遺産委員会は5日、イラクの古代遺跡バビロンの世界遺産登録を決定した。") == []
     assert rests("妹はファビアナさんのお腹から胎児を奪い、キャティア・ラベロという女に引き渡している。") == []
-    assert rests("市は18日、大雨で市内の道路が冠水し、通行止めが続いていると明らかにした。") == [
-        "大雨で市内の道路が冠水し、通行止めが続いていると明らかにした。",
-        "通行止めが続いていると明らかにした。",
+    assert rests("市は18日、大雨で市内の道路が冠水し、通行止めが続いている状況となった。") == [
+        "大雨で市内の道路が冠水し、通行止めが続いている状況となった。",
+        "通行止めが続いている状況となった。",
     ]
+    # …and never when the sentence reports what it said: the rest would lose who said it
+    assert rests("市は18日、大雨で市内の道路が冠水し、通行止めが続いていると明らかにした。") == []
+    assert rests("国土交通省は１８日、羽田空港を出発した機体が大きく揺れ、乗客３人がけがをしたと発表した。") == []
     # never the topic set off by a comma, nor before a short list item
     assert rests("中国のネットユーザーは、日本のアニメファンが多いことが見て取れます。") == []
     assert rests("菊の花の甘酢漬け、あえ物、おひたしは代表的な料理として知られています。") == []

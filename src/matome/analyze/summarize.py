@@ -27,8 +27,9 @@ model's JSON table once per process):
    budget's length within the budgets in characters and sentences (copies of a better
    sentence left out; MMR when there is no character budget); source order. A sentence may
    be taken whole or without one to three leading clauses (``clause_cuts``: up to a 、
-   after a verb, particle or time noun, never a condition, list item or scope, and not
-   leaving the rest without a topic or subject), whichever fits the budget best.
+   after a verb, particle or time noun, never a condition, list item or scope, not leaving
+   the rest without a topic or subject, nor a reported sentence — …と発表した。 — without who
+   said it), whichever fits the budget best.
 6. ``shown``: the chosen piece of a split quote loses the quotation marks it does not
    balance (an opening 「 never closed, a closing 」 of a quote opened before it).
 
@@ -616,6 +617,12 @@ _CLAUSE_KEEP_RE = re.compile(r"(?:ば|たら|なら|と|ても|でも|か|や|�
 # when the rest names one of its own (は / が): 「妹は…胎児を奪い、」 stays with
 # 「…という女に引き渡している。」
 _SUBJECT_RE = re.compile(r"[はが]")
+# …and never when the sentence reports what that topic or subject said: in 「国土交通省は１８日、
+# …機体が大きく揺れ、…と発表した。」 the rest has a subject of its own, but not the announcer's
+_REPORTED_RE = re.compile(
+    r"と(?:発表|公表|明らかに|述べ|話|語|説明|伝え|報じ|強調|指摘|主張|批判|表明|明か|答え|訴え|発言|コメント)"
+    r"[^、。「」]{0,8}。?$"
+)
 
 #: A leading clause left out has at most this many characters (with its 、), and the
 #: rest at least ``MIN_REST``; at most ``MAX_CUTS`` shorter forms per sentence.
@@ -646,6 +653,8 @@ def clause_cuts(text: str) -> list[int]:
             continue
         if _SUBJECT_RE.search(clause) and not _SUBJECT_RE.search(text, k + 1):
             continue  # the rest would lose who or what it is about
+        if _SUBJECT_RE.search(clause) and _REPORTED_RE.search(text):
+            continue  # the rest would lose who said it
         if 0 <= text.find("、", k + 1) < k + 1 + LIST_ITEM:
             continue  # the rest opens with a short item of a list
         cut = k + 1

@@ -110,3 +110,47 @@ def test_two_concurrent_ingests_finish_without_errors_or_duplicates(db_url, tmp_
         assert s.count_articles() == 180
         assert s.count_comments(current_only=False) == 180 * 20
         assert s.count_snapshots() == 180 * 20  # one first sighting each, none doubled
+
+
+def _locked_error():
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    return OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+
+
+def test_opening_an_archive_another_process_holds_for_a_moment_waits_and_succeeds(tmp_path, monkeypatch):
+    import matome.store.store as store_mod
+
+    real, calls = store_mod.upgrade, []
+
+    def busy_once(engine):
+        calls.append(1)
+        if len(calls) == 1:
+            raise _locked_error()
+        return real(engine)
+
+    monkeypatch.setattr(store_mod, "upgrade", busy_once)
+    with open_store(str(tmp_path / "a.db")) as s:
+        assert s.count_articles() == 0
+    assert len(calls) == 2
+
+
+def test_an_archive_that_stays_locked_is_one_clear_error(tmp_path, monkeypatch):
+    import pytest
+
+    import matome.store.store as store_mod
+    from matome.store import StoreError
+
+    calls = []
+
+    def always_busy(engine):
+        calls.append(1)
+        raise _locked_error()
+
+    monkeypatch.setattr(store_mod, "upgrade", always_busy)
+    monkeypatch.setattr(store_mod._time, "sleep", lambda s: None)
+    with pytest.raises(StoreError, match=r"^cannot open the archive .*a\.db: database error: database is locked$"):
+        open_store(str(tmp_path / "a.db"))
+    assert len(calls) == store_mod.OPEN_RETRIES

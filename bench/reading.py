@@ -13,6 +13,10 @@ items file names neither the method nor the thread's source):
 * label match: the labels of the K largest groups (K ≤ 8) and ``ceil(16 / K)`` comments of
   each, shuffled; the reader gives each comment a label (chance 1/K).
 
+No comment is shown twice in a file and the groups of successive items follow no pattern
+(``make_items``): the earlier builder let a program reader learn the groups from the file's
+structure.
+
 Methods: ``matome`` (the top-level groups and labels of ``matome digest``, その他 excluded),
 ``bertopic`` (a BERTopic-style baseline: TF-IDF+SVD vectors, UMAP 5-D + HDBSCAN, outliers
 excluded as BERTopic's topic -1, labels = the top c-TF-IDF words joined by ・), and on pubcom
@@ -140,30 +144,23 @@ def shown(text: str) -> str:
 
 
 def make_items(groups: dict[int, tuple[str, list[int]]], texts: list[str], n_items: int, rng: random.Random):
+    """Odd-one-out and label-match items; no comment is shown twice in the whole file.
+
+    A reader that is a program can link items that share a comment (or that follow a fixed
+    order of groups) and so learn the groups from the file's structure instead of from the
+    comments: on 48 items built the earlier way, where question n took its five comments
+    from group n mod 8 and a group's comments came round again, a reader given twelve random
+    groups of pubcom matched 40 of 48 comments to their labels (chance 6). So: the label-match
+    comments are drawn first, each group's comments are then used at most once, the majority
+    group of each odd-one-out item is drawn at random among those with five comments left
+    (balanced: each in turn of a shuffled round), and items stop when no group has enough
+    left (``build`` says so)."""
     ranked = sorted(groups, key=lambda g: (-len(groups[g][1]), g))
-    big = [g for g in ranked if len(groups[g][1]) >= 5][:MAX_LABELS]
-    odd, odd_key = [], []
-    if len(big) >= 2:
-        pools = {g: rng.sample(groups[g][1], len(groups[g][1])) for g in big}
-        cursor = Counter()
-
-        def take(g: int, k: int) -> list[int]:
-            pool = pools[g]
-            out = []
-            for _ in range(k):
-                out.append(pool[cursor[g] % len(pool)])
-                cursor[g] += 1
-            return out
-
-        for i in range(n_items):
-            a = big[i % len(big)]
-            b = rng.choice([g for g in big if g != a])
-            shown_ids = take(a, 5) + take(b, 1)
-            order = list(range(6))
-            rng.shuffle(order)
-            odd.append([texts[shown_ids[j]] for j in order])
-            odd_key.append(order.index(5) + 1)
     labelled = [g for g in ranked if len(groups[g][1]) >= 2][:MAX_LABELS]
+    pools = {g: rng.sample(groups[g][1], len(groups[g][1])) for g in ranked[: 2 * MAX_LABELS]}
+    seen: set[str] = set()  # two comments with the same text count as one
+    for g in ranked[: 2 * MAX_LABELS]:
+        pools[g] = [i for i in pools[g] if not (texts[i] in seen or seen.add(texts[i]))]
     per = max(2, math.ceil(n_items / max(1, len(labelled))))
     letters = "ABCDEFGH"
     label_order = labelled[:]
@@ -172,9 +169,30 @@ def make_items(groups: dict[int, tuple[str, list[int]]], texts: list[str], n_ite
     letter_of = {g: letters[k] for k, g in enumerate(label_order)}
     match = []
     for g in labelled:
-        for i in rng.sample(groups[g][1], min(per, len(groups[g][1]))):
-            match.append((texts[i], letter_of[g]))
+        for _ in range(min(per, len(pools[g]))):
+            match.append((texts[pools[g].pop()], letter_of[g]))
     rng.shuffle(match)
+    big = [g for g in ranked if len(groups[g][1]) >= 5][:MAX_LABELS]
+    odd, odd_key = [], []
+    queue: list[int] = []
+    while len(big) >= 2 and len(odd) < n_items:
+        if not queue:
+            queue = [g for g in big if len(pools[g]) >= 5]
+            rng.shuffle(queue)
+            if not queue:
+                break
+        a = queue.pop()
+        others = [g for g in big if g != a and pools[g]]
+        if len(pools[a]) < 5 or not others:
+            if not any(len(pools[g]) >= 5 and [h for h in big if h != g and pools[h]] for g in big):
+                break
+            continue
+        b = rng.choice(others)
+        shown_ids = [pools[a].pop() for _ in range(5)] + [pools[b].pop()]
+        order = list(range(6))
+        rng.shuffle(order)
+        odd.append([texts[shown_ids[j]] for j in order])
+        odd_key.append(order.index(5) + 1)
     return odd, odd_key, labels, match
 
 
@@ -254,6 +272,9 @@ def build(args) -> None:
         }
         print(f"{rid}: {name} / {method}: {len(groups)} groups, {len(odd)} odd-one-out items, "
               f"{len(match)} label items over {len(labels)} labels", flush=True)
+        if len(odd) < args.items:
+            print(f"  {rid}: only {len(odd)} odd-one-out items: the largest groups have no more comments "
+                  "not shown yet", flush=True)
     write_key(key)
     print(f"items in {items_dir}, key in {OUT / ('key.json.enc' if os.environ.get(SEAL_ENV) else 'key.json')}")
 

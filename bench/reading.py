@@ -260,7 +260,7 @@ def build(args) -> None:
             groups = by_bertopic(texts, name)
         else:
             groups = by_gold(gold, titles)
-        rng = random.Random(f"{name}/{method}/items")
+        rng = random.Random(f"{name}/{method}/items" + (f"/{args.seed}" if args.seed else ""))
         odd, odd_key, labels, match = make_items(groups, texts, args.items, rng)
         rid = f"R{n}"
         write_items(items_dir / f"{rid}.md", odd, labels, match)
@@ -346,6 +346,8 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build")
     b.add_argument("--items", type=int, default=16)
+    b.add_argument("--seed", default="", help="draw the items with another seed: an independent sample "
+                   "of the same groups (16 items move by about ±12 points from one draw to the next)")
     b.add_argument("--datasets", default=",".join(DATASETS))
     b.add_argument("--methods", default="matome,bertopic,gold",
                    help="rebuild only these methods' files (the others and their keys are kept)")

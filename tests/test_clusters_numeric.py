@@ -215,22 +215,24 @@ def test_communities_are_deterministic_and_separate_planted_blocks():
 
 
 def test_word_table_vectors_are_the_weighted_mean_of_the_words_rows_bit_for_bit(monkeypatch):
-    """embed_words sums in numpy; it must give exactly what adding each word's weighted row
-    (a covered word: the sum of its parts' rows) one after another and normalizing gives."""
+    """embed_words sums in numpy; for each source it must give exactly what adding each word's
+    weighted row (a covered word: the sum of its parts' rows) one after another and
+    normalizing gives, and the sources side by side, normalized again."""
     import math
     from collections import Counter
 
     from matome.analyze import wordvec
 
     monkeypatch.setattr(wordvec, "PAIRS_PER_STEP", 3)  # several steps even for a few documents
-    vocab, rows = wordvec.table()
+    vocab, blocks = wordvec.tables()
+    assert len(blocks) == 2  # e5 and chiVe
     known = [w for w in ("子ども", "育児", "保育園", "少子化", "対策", "税金") if w in vocab]
     assert len(known) >= 4
     docs = [
         known[:3] + [known[0]],                   # a repeated word
-        [known[3] + known[4], "ヷヸヹヺ"],  # a word covered by two table words, one unknown
+        [known[3] + known[4], "ヷヸヹヺ"],          # a word covered by two table words, one unknown
         [],                                       # nothing
-        ["ヷヸヹヺ"],                       # nothing known
+        ["ヷヸヹヺ"],                               # nothing known
         known[2:] + known[:1],
     ]
     got = wordvec.embed_words(docs)
@@ -238,14 +240,20 @@ def test_word_table_vectors_are_the_weighted_mean_of_the_words_rows_bit_for_bit(
     df = Counter(w for d in docs for w in set(d))
     idf = {w: math.log((1 + n) / (1 + c)) + 1.0 for w, c in df.items()}
     for i, d in enumerate(docs):
-        acc = np.zeros(rows.shape[1])
-        tf = Counter(d)
-        for w in sorted(tf):
-            rs = wordvec.rows_of([w], vocab)[0]
-            if rs:
-                acc += (1.0 + math.log(tf[w])) * idf[w] / len(rs) * rows[rs].sum(axis=0, dtype=np.float64)
-        norm = np.linalg.norm(acc)
-        want = acc / norm if norm > 0 else acc
+        parts = []
+        for rows in blocks:
+            acc = np.zeros(rows.shape[1])
+            tf = Counter(d)
+            for w in sorted(tf):
+                rs = wordvec.rows_of([w], vocab)[0]
+                if rs:
+                    acc += (1.0 + math.log(tf[w])) * idf[w] / len(rs) * rows[rs].sum(axis=0, dtype=np.float64)
+            norm = np.linalg.norm(acc)
+            parts.append(acc / norm if norm > 0 else acc)
+        row = np.concatenate(parts)
+        norm = np.linalg.norm(row)
+        want = row / norm if norm > 0 else row
         assert np.array_equal(got[i], want), i
+    assert got.shape[1] == sum(b.shape[1] for b in blocks)
     assert not got[2].any() and not got[3].any()
     assert got[1].any()  # the covered word counts

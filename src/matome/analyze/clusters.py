@@ -3,9 +3,9 @@
 1. ``near_duplicates`` — copies and near-copies point at their first occurrence; they are
    grouped once and counted with their copies.
 2. Vectors — TF-IDF over Sudachi words + character n-grams, SVD (``vectors``), stacked with
-   the word table distilled from e5 (``wordvec``, weight ``WORDVEC_WEIGHT``): the TF-IDF part
-   keeps exact wording, the word-table part puts 子ども/育児/保育園 near each other as readers
-   do. ``vector_method="e5"`` (or ``vectors=``) replaces both. Comments with no content at all
+   the word tables (e5 distilled, and chiVe's word2vec: ``wordvec``, weight
+   ``WORDVEC_WEIGHT``): the TF-IDF part keeps exact wording, the word-table part puts
+   子ども/育児/保育園 near each other as readers do. ``vector_method="e5"`` (or ``vectors=``) replaces both. Comments with no content at all
    (empty, URL-only) get label ``-1``.
 3. ``partition`` — a top level of at most 12 groups (graph communities from 150 comments on),
    a finer level under it, and an explicit その他 for chatter, small groups and, in large

@@ -257,3 +257,19 @@ def test_word_table_vectors_are_the_weighted_mean_of_the_words_rows_bit_for_bit(
     assert got.shape[1] == sum(b.shape[1] for b in blocks)
     assert not got[2].any() and not got[3].any()
     assert got[1].any()  # the covered word counts
+
+
+def test_cosine_distances_from_one_product_are_scipys_pdist():
+    from scipy.spatial.distance import pdist
+
+    from matome.analyze.partition import cosine_distances
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 17))
+    x[5] = x[4] * 3.0  # same direction: distance 0
+    x[7] = -x[6]  # opposite: distance 2
+    got = cosine_distances(x)
+    want = pdist(x, metric="cosine")
+    assert got.shape == want.shape
+    assert np.allclose(got, want, atol=1e-12)
+    assert got.min() >= 0.0 and got.max() <= 2.0

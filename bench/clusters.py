@@ -184,7 +184,7 @@ def pubcom(seeds: int) -> tuple[str, dict]:
         t0 = time.perf_counter()
         c = cluster(texts, seed=seed)
         dt = time.perf_counter() - t0
-        add("matome default (TF-IDF+SVD with the e5 word table), fine level", list(c.labels), dt)
+        add("matome default (TF-IDF+SVD with the e5 and chiVe word tables), fine level", list(c.labels), dt)
         add("matome default, top level", list(c.top_labels), dt)
         if seed == 0:
             keep["matome"] = list(c.labels)
@@ -217,7 +217,7 @@ def pubcom(seeds: int) -> tuple[str, dict]:
     print(t)
 
     base = {k: v for k, v in results.items() if "matome" not in k}
-    ours = results["matome default (TF-IDF+SVD with the e5 word table), fine level"]
+    ours = results["matome default (TF-IDF+SVD with the e5 and chiVe word tables), fine level"]
     verdict = []
     for metric in ("ARI", "AMI", "NMI"):
         best = max(base, key=lambda k: statistics.mean(base[k][metric]))

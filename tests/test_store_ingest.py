@@ -216,3 +216,21 @@ def test_an_article_failing_inside_a_batch_is_rolled_back_alone(store, monkeypat
     n = sum(len(e.comments) for k, e in enumerate(entries) if k != 5)
     assert store.count_comments(current_only=False) == store.count_snapshots() == n
     assert store.ingest_entries(entries, digest=False).added == 1  # and it can come later
+
+
+def test_comments_read_back_from_rows_equal_the_model_s():
+    """The archive store builds the comments of an entry it reads straight from the rows
+    (``comment_from_row``): the same Comment, checked as Votes checks them."""
+    import pytest
+
+    from matome.model import Comment, Votes, comment_from_row
+
+    row = ("本文\n二行目", 5, 3, 7, 2, "src-1", "2025-02-13 12:00", None)
+    built = comment_from_row(*row)
+    assert built == Comment("本文\n二行目", Votes(5, 3), 7, 2, "src-1", "2025-02-13 12:00", None)
+    assert hash(built) == hash(Comment("本文\n二行目", Votes(5, 3), 7, 2, "src-1", "2025-02-13 12:00", None))
+    assert built.key == "src-1" and built.votes.support == 5 / 8
+    with pytest.raises(ValueError):
+        comment_from_row("x", -1, 0, 0, 1, None, None, None)
+    with pytest.raises(ValueError):
+        comment_from_row("x", 0, 2**31, 0, 1, None, None, None)

@@ -295,6 +295,11 @@ class Entry:
     thread: CommentSection
     trailer: str = DEFAULT_TRAILER
     origin: str | None = field(default=None, compare=False)  # "file:line" it was read from
+    #: The entry's text in the archive file it was read from, which is what
+    #: ``matome.io.archive.write_entry`` gives for it (reading and writing are lossless): set
+    #: by the reader, so that the text need not be written again to be hashed. Not an
+    #: ``__init__`` field: a copy with changes (``dataclasses.replace``) has none.
+    archive_text: str | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def comments(self) -> tuple[Comment, ...]:

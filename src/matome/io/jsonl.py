@@ -34,6 +34,7 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
     d = asdict(entry)
     d.pop("origin", None)
+    d.pop("archive_text", None)
     for part in ("headline", "summary", "body", "discussion", "thread"):
         d[part] = _clean(d[part])
     d["thread"]["comments"] = [_clean(c) for c in d["thread"]["comments"]]

@@ -19,7 +19,8 @@ from matome.io.jsonl import FORMAT, entry_from_dict
 from matome.model import DB_INT_MAX, Digest, Entry, comment_from_row
 from matome.store import digests as digest_engine
 from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
-from matome.store.ingest import IngestReport, Staged, merge_entry, utc_now, write_staged
+from matome.store.ingest import (IngestReport, Staged, _store_digest as store_digest, insert_new_articles, merge_entry,
+                                 stage_new_article, utc_now, write_staged)
 from matome.store.keys import entry_sha1
 from matome.store.migrate import current_revision, head_revision, upgrade
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, vote_snapshots
@@ -202,7 +203,22 @@ class Store:
         the outcome of each, and (``staging``) the rows left for COPY."""
         outcome: list[tuple[str, Any]] = []
         pending, keys = Staged(), set()
-        for entry, where, sha1, digest_row in batch:
+        # PostgreSQL: the articles not stored yet inserted at once; each then only stages its rows
+        fresh = insert_new_articles(conn, [(e, sha1) for e, _, sha1, _ in batch], at) if staging else {}
+        for i, (entry, where, sha1, digest_row) in enumerate(batch):
+            article_id = fresh.get(i)
+            if article_id is not None:
+                keys.add(entry.key)
+                try:
+                    n = stage_new_article(article_id, entry, at, pending)
+                    if digest_row is not None:
+                        store_digest(conn, article_id, sha1, digest_row, at)
+                except (SQLAlchemyError, ValueError, TypeError, KeyError) as e:
+                    # the article's row is in the batch already: the batch is written again
+                    # article by article (each in its savepoint)
+                    raise _StagedWriteFailed(str(e)) from e
+                outcome.append(("ok", ("added", article_id, n, n)))
+                continue
             if staging and entry.key in keys and pending:
                 self._flush(conn, pending)  # the same article twice: its first rows first
                 pending = Staged()

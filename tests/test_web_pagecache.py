@@ -239,6 +239,12 @@ def test_the_stamp_read_with_the_page_is_its_version(any_archive):
     assert store.read_article_stamped(aid)[3] != stamp
     assert pagecache.version_of(store.read_article_stamped(aid)[3]) == pagecache.page_version(store, aid)
     assert store.read_article_stamped(aid + 1000) is None
+    if store.dialect == "sqlite":  # the reads' transaction ends when the connection is given back
+        raw = store.engine.raw_connection()
+        try:
+            assert not raw.driver_connection.in_transaction
+        finally:
+            raw.close()
 
 
 def test_searches_not_kept_run_a_few_at_a_time(archive, monkeypatch):

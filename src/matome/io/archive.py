@@ -14,6 +14,7 @@ import hashlib
 import re
 import sys
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -214,7 +215,17 @@ class _Raw:
     text: str
     info: RecordInfo
     chunks: list[str]
-    offsets: list[int]  # offset of each chunk within ``text``
+    body_start: int  # offset of the first chunk within ``text``
+
+    @cached_property
+    def offsets(self) -> list[int]:
+        """The offset of each chunk within ``text`` (chunks are separated by a blank line),
+        worked out when first needed: mostly for an error's line, never for most records."""
+        offsets, off = [], self.body_start
+        for c in self.chunks:
+            offsets.append(off)
+            off += len(c) + 2
+        return offsets
 
     def looks_like_headline(self, *, strong: bool = False) -> bool:
         """Whether this record can start an entry: it parses as a headline record (a title,
@@ -288,11 +299,7 @@ def _split_raw(text: str, start: int, m: re.Match) -> _Raw:
     if text.startswith("\n", body_start):
         body_start += 1
     chunks = text[body_start:].split("\n\n")
-    offsets, off = [], body_start
-    for c in chunks:
-        offsets.append(off)
-        off += len(c) + 2
-    return _Raw(start, text, RecordInfo(rec_id, stamp, flag), chunks, offsets)
+    return _Raw(start, text, RecordInfo(rec_id, stamp, flag), chunks, body_start)
 
 
 def _content(raw: _Raw, *, keep_last: bool = False) -> list[str]:
@@ -424,7 +431,8 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None, str]:
                 )
         if lost is not None:
             break
-    cut = raw.offsets[i] if i < n else end
+    # the offset of chunk i, without working out every chunk's
+    cut = raw.body_start + sum([len(c) for c in chunks[:i]]) + 2 * i if i < n else end
     section = _finish(CommentSection(raw.info, tuple(comments)), raw.text[:cut])
     trailer = raw.text[cut:end]
     if lost is not None and trailer.endswith(ENTRY_JOIN):
@@ -512,7 +520,7 @@ class _Reader:
                 raise self.error(raw.start + bad.offset, f"{kind} record {raw.info.id}: {bad.message}") from None
         raw = group[4]
         if not last_in_file and raw.text.endswith(ENTRY_JOIN):
-            raw = replace(raw, text=raw.text[: -len(ENTRY_JOIN)], chunks=raw.chunks[:-1], offsets=raw.offsets[:-1])
+            raw = replace(raw, text=raw.text[: -len(ENTRY_JOIN)], chunks=raw.chunks[:-1])
         try:
             section, trailer, lost, section_text = _parse_comments(raw)
         except _Bad as bad:

@@ -85,6 +85,10 @@ _DIGEST = "SELECT digest, engine, settings, computed_at, entry_sha1 FROM digests
 _TWO_TIMES = ("SELECT DISTINCT s.observed_at FROM vote_snapshots s JOIN comments c ON c.id = s.comment_id "
               "WHERE c.article_id = ? LIMIT 2")
 
+# Store._vote_history's query as plain SQL (the page's reads use no SQLAlchemy statement)
+_HISTORY = ("SELECT s.observed_at, c.key, c.position, s.up, s.down FROM vote_snapshots s "
+            "JOIN comments c ON c.id = s.comment_id WHERE c.article_id = ? "
+            "ORDER BY c.position IS NULL, c.position, c.id, s.observed_at, s.id")
 
 _POSITION = operator.itemgetter(3)
 
@@ -94,9 +98,13 @@ def _read(conn, sql: str, article_id: int) -> list[tuple]:
     snapshot for all of them). SQLite: on the driver's own cursor (a fraction of the cost)."""
     if conn.dialect.name != "sqlite":
         return conn.exec_driver_sql(sql.replace("?", "%s"), (article_id,)).all()
-    if not conn.in_transaction():
-        conn.begin()  # the engine's BEGIN; rolled back when the connection is given back
-    cur = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    if not conn.in_transaction() and not driver.in_transaction:
+        # one snapshot for the page's reads: BEGIN on the driver itself (through SQLAlchemy's
+        # begin it costs more than a read); the pool rolls it back when the connection is
+        # given back. Only these reads run on the connection (see _HISTORY).
+        driver.execute("BEGIN")
+    cur = driver.cursor()
     try:
         return cur.execute(sql, (article_id,)).fetchall()
     finally:
@@ -469,7 +477,7 @@ class Store:
             # article never updated has them all from one time, and no history
             history = []
             if updated_at != first_seen_at and len(_read(conn, _TWO_TIMES, article_id)) > 1:
-                history = self._vote_history(conn, article_id)
+                history = [VotePoint(*r) for r in _read(conn, _HISTORY, article_id)]
         digest = digest_engine.load(raw) if raw is not None else None
         return entry, digest, history, (updated_at, entry_sha1, *digest_stamp)
 

@@ -113,7 +113,7 @@ def test_jsonl_keeps_verbatim_records():
     text = write_entry(make_entry(7)).replace("本文の最初の段落です。\u00a0", "本文の最初の段落です。")
     entry = read_text(text).entries[0]
     assert entry.body.verbatim is not None
-    assert write_entry(entry) == text
+    assert write_entry(entry) == text == entry.archive_text
     assert write_entry(read_jsonl(write_jsonl([entry])).entries[0]) == text
 
 
@@ -121,6 +121,7 @@ def test_crlf_bom_and_cp932_are_read(seed_bytes):
     crlf = b"\xef\xbb\xbf" + seed_bytes.replace(b"\n", b"\r\n")
     entry = read_bytes(crlf).entries[0]
     assert write_entries([entry]).encode("utf-8") == seed_bytes
+    assert entry.archive_text == write_entry(entry)
     # CP932 cannot hold U+00A0: a Shift_JIS export has plain spaces where the seed has it.
     sjis = seed_bytes.decode("utf-8").replace("\u00a0", " ").encode("cp932", errors="replace")
     entry_sjis = read_bytes(sjis).entries[0]
@@ -129,6 +130,7 @@ def test_crlf_bom_and_cp932_are_read(seed_bytes):
     assert [c.votes for c in entry_sjis.comments] == [c.votes for c in entry.comments]
     # lossless: written back (as UTF-8) it is the same text the CP932 file held
     assert write_entries([entry_sjis]) == sjis.decode("cp932")
+    assert entry_sjis.archive_text == write_entry(entry_sjis)
 
 
 def test_undecodable_bytes_name_the_line():
@@ -184,3 +186,18 @@ def test_generated_entries_round_trip(generated):
     assert result.entries == tuple(generated)
     assert write_entries(result.entries) == text
     assert read_jsonl(write_jsonl(result.entries)).entries == tuple(generated)
+    assert [e.archive_text for e in result.entries] == [write_entry(e) for e in result.entries]
+
+
+def test_an_entry_read_keeps_its_text_and_a_changed_copy_does_not(seed_bytes):
+    """The reader keeps each entry's text (what write_entry gives for it, so that hashing it
+    needs no writing); a copy with changes has none, and hashes what it now is."""
+    from matome.store.keys import entry_sha1
+
+    entry = read_bytes(seed_bytes).entries[0]
+    assert entry.archive_text == write_entry(entry) and entry.archive_text.encode("utf-8") == seed_bytes
+    changed = replace(entry, headline=replace(entry.headline, title="別の見出し"))
+    assert changed.archive_text is None and entry_sha1(changed) != entry_sha1(entry)
+    rebuilt = replace(entry, trailer=entry.trailer)  # equal, without the kept text
+    assert rebuilt.archive_text is None and rebuilt == entry and entry_sha1(rebuilt) == entry_sha1(entry)
+    assert "archive_text" not in write_jsonl([entry])

@@ -94,3 +94,34 @@ def test_ingest_prints_progress_lines_when_not_on_a_terminal(tmp_path, monkeypat
     lines = [line for line in r.err.splitlines() if "取り込み中" in line]
     assert any("ファイル 3/3" in line and "記事 3 件" in line for line in lines), r.err
     assert "\x1b[" not in r.err  # plain lines, no terminal control codes
+
+
+def test_ingest_streams_every_file_through_one_ingest_and_reports_each_bad_entry(tmp_path):
+    """``matome ingest`` (keeping going, the default) parses the files entry by entry as one
+    ingest stores them: every good entry of every file is stored, each bad entry and the
+    empty file are reported with their place, and the exit status says something failed.
+    ``--stop-on-error`` stops after the file with the bad entry."""
+    from matome.io.jsonl import write_jsonl
+    from matome.store import open_store
+
+    good = tmp_path / "a.txt"
+    good.write_text(write_entries([make_entry(100 + 10 * k, title=f"記事{k}") for k in range(3)]), encoding="utf-8")
+    bad = tmp_path / "b.txt"
+    text = write_entries([make_entry(200 + 10 * k, title=f"壊れた{k}") for k in range(3)])
+    bad.write_text(text.replace("\n▲", "\n△", 1), encoding="utf-8")  # the first entry's first vote line
+    empty = tmp_path / "c.txt"
+    empty.write_text("\n", encoding="utf-8")
+    listed = tmp_path / "d.jsonl"
+    listed.write_text(write_jsonl([make_entry(300, title="JSONL の記事")]), encoding="utf-8")
+    r = run(["ingest", "--db", tmp_path / "a.db", "--no-digest", good, bad, empty, listed])
+    assert r.code == 1, r.err
+    assert "added 6, updated 0, unchanged 0, failed 2" in r.out, r.out
+    assert f"failed: {bad}:" in r.err and f"failed: {empty}: the file is empty" in r.err, r.err
+    with open_store(str(tmp_path / "a.db")) as store:
+        titles = sorted(a.title for a in store.list_articles(limit=50))
+    assert titles == sorted(["記事0", "記事1", "記事2", "壊れた1", "壊れた2", "JSONL の記事"])
+
+    r = run(["ingest", "--db", tmp_path / "b.db", "--no-digest", "--stop-on-error", good, bad, listed])
+    assert r.code == 1 and f"failed: {bad}:" in r.err, r.err
+    with open_store(str(tmp_path / "b.db")) as store:
+        assert sorted(a.title for a in store.list_articles(limit=50)) == ["記事0", "記事1", "記事2"]

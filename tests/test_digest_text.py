@@ -508,3 +508,23 @@ def test_group_labels_are_quoted_from_their_comments_and_distinct(name):
     keys = [g.label for g in d.groups]
     for a in keys:
         assert sum(1 for b in keys if a in b) == 1, a  # equal to or inside no other label
+
+
+def test_comment_stats_read_from_a_digest_are_the_dataclass_s():
+    """``digest_from_dict`` sets each CommentStat's fields at once (not through ``__init__``):
+    the same instances, every declared field converted."""
+    import dataclasses
+
+    from matome.analyze.digest import _comment_stat
+    from matome.model import CommentStat
+
+    fields = {"position": "3", "up": 5, "down": 2.0, "support": 1, "wilson": "0.5", "controversy": 2,
+              "label": "mixed", "group": "4", "x": 1, "y": "-0.25", "duplicate_of": 1.0}
+    built = _comment_stat(fields)
+    expected = CommentStat(3, 5, 2, 1.0, 0.5, 2.0, "mixed", 4, 1.0, -0.25, 1)
+    assert built == expected and hash(built) == hash(expected) and repr(built) == repr(expected)
+    assert [type(getattr(built, f.name)) for f in dataclasses.fields(CommentStat)] == \
+        [type(getattr(expected, f.name)) for f in dataclasses.fields(CommentStat)]
+    assert set(vars(built)) == {f.name for f in dataclasses.fields(CommentStat)}
+    bare = _comment_stat({"position": 0, "up": 0, "down": 0, "wilson": 0, "controversy": 0, "label": "low-signal"})
+    assert bare == CommentStat(0, 0, 0, None, 0.0, 0.0, "low-signal", None)

@@ -208,7 +208,16 @@ def test_an_article_failing_inside_a_batch_is_rolled_back_alone(store, monkeypat
             raise ValueError("injected failure after the writes")
         return result
 
+    real_stage = store_module.stage_new_article
+
+    def failing_stage(article_id, entry, *args):  # PostgreSQL: articles inserted with the batch's others
+        n = real_stage(article_id, entry, *args)
+        if entry.key == bad:
+            raise ValueError("injected failure after the writes")
+        return n
+
     monkeypatch.setattr(store_module, "merge_entry", failing_after_writing)
+    monkeypatch.setattr(store_module, "stage_new_article", failing_stage)
     report = store.ingest_entries(entries, digest=False)
     assert (report.added, len(report.failed)) == (11, 1) and "injected" in str(report.failed[0])
     monkeypatch.undo()
@@ -216,3 +225,43 @@ def test_an_article_failing_inside_a_batch_is_rolled_back_alone(store, monkeypat
     n = sum(len(e.comments) for k, e in enumerate(entries) if k != 5)
     assert store.count_comments(current_only=False) == store.count_snapshots() == n
     assert store.ingest_entries(entries, digest=False).added == 1  # and it can come later
+
+
+def test_comments_read_back_from_rows_equal_the_model_s():
+    """The archive store builds the comments of an entry it reads straight from the rows
+    (``comment_from_row``): the same Comment, checked as Votes checks them."""
+    import pytest
+
+    from matome.model import Comment, Votes, comment_from_row
+
+    row = ("本文\n二行目", 5, 3, 7, 2, "src-1", "2025-02-13 12:00", None)
+    built = comment_from_row(*row)
+    assert built == Comment("本文\n二行目", Votes(5, 3), 7, 2, "src-1", "2025-02-13 12:00", None)
+    assert hash(built) == hash(Comment("本文\n二行目", Votes(5, 3), 7, 2, "src-1", "2025-02-13 12:00", None))
+    assert built.key == "src-1" and built.votes.support == 5 / 8
+    with pytest.raises(ValueError):
+        comment_from_row("x", -1, 0, 0, 1, None, None, None)
+    with pytest.raises(ValueError):
+        comment_from_row("x", 0, 2**31, 0, 1, None, None, None)
+
+
+def test_an_article_the_database_refuses_fails_alone_and_the_batch_is_stored(store):
+    """PostgreSQL inserts a batch's new articles with one statement: a row it refuses (here
+    a source longer than its column) makes the batch go article by article, so that only
+    that article fails. (SQLite does not check the length: there it is stored.)"""
+    entries = [make_entry(k) for k in range(12)]
+    odd = replace(entries[4], headline=replace(entries[4].headline, source="長" * 300))
+    entries[4] = odd
+    report = store.ingest_entries(entries, digest=False)
+    if store.dialect == "postgresql":
+        assert (report.added, len(report.failed)) == (11, 1) and str(report.failed[0]).startswith(odd.key)
+        assert store.article_id(odd.key) is None
+    else:
+        assert (report.added, report.failed) == (12, [])
+    for k, entry in enumerate(entries):
+        if k != 4:
+            aid = store.article_id(entry.key)
+            assert aid is not None and store.get_entry(aid) == entry
+    assert store.count_comments() == sum(len(e.comments) for e in entries if store.article_id(e.key) is not None)
+    again = store.ingest_entries(entries, digest=False)
+    assert again.unchanged == 11 + (store.dialect != "postgresql") and again.added == 0

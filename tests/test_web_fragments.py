@@ -169,3 +169,85 @@ def test_a_group_with_many_finer_groups_names_the_largest_and_counts_the_rest():
     assert card.count('class="subgroup-button"') == data.SUBGROUPS_SHOWN
     assert f"内訳: 細かいグループ {big[0]['children_total']} 個" in card
     assert f"ほか {big[0]['children_hidden']} グループ(計 {big[0]['children_hidden_count']} 件)" in card
+
+
+def _reference_item(c: dict, hidden: bool) -> str:
+    """A comment's ``<li>`` as the page wrote it before the list was made from fewer fields:
+    every value through markupsafe, each paragraph escaped on its own."""
+    from matome.web.data import COMMENT_LABEL_JA, PALETTE, bar_widths
+
+    def e(value) -> str:
+        return str(escape(value))
+
+    pos, group = c["position"], c["group"]
+    paragraphs = [line for line in c["text"].split("\n") if line.strip()]
+    head = [f'<span class="num">#{pos + 1}</span>']
+    if group is not None:
+        head.append(f' <span class="group-tag {e(f"g{group % len(PALETTE)}")}"><span class="swatch" '
+                    f'aria-hidden="true"></span>{e(c["group_label"])}</span>')
+    label_ja = COMMENT_LABEL_JA.get(c["label"] or "", "")
+    if label_ja:
+        head.append(f' <span class="label label-{e(c["label"])}">{e(label_ja)}</span>')
+    if c["duplicate_of"] is not None:
+        head.append(f' <span class="label">#{int(c["duplicate_of"]) + 1} とほぼ同じ</span>')
+    paras = "".join(f'<p class="quoted">{e(p)}</p>' if p.startswith((">", "\uff1e")) else f"<p>{e(p)}</p>"
+                    for p in paragraphs)
+    bar_up, bar_down = bar_widths(c["up"], c["down"])
+    return (
+        f'<li class="comment" id="c{pos}" data-pos="{pos}" data-up="{c["up"]}" data-down="{c["down"]}" '
+        f'data-wilson="{float(c["wilson"])!r}" data-controversy="{float(c["controversy"])!r}" '
+        f'data-group="{"" if group is None else int(group)}"{" hidden" if hidden else ""}>\n'
+        f'<div class="comment-head">{"".join(head)}</div>\n'
+        f'<div class="comment-text">{paras}</div>\n'
+        f'<div class="comment-votes"><span class="up" title="賛成 (▲)">▲ <span class="n-up">{c["up"]}</span></span> '
+        f'<span class="down" title="反対 (▼)">▼ <span class="n-down">{c["down"]}</span></span> '
+        f'<svg class="votebar" viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true">'
+        f'<rect class="bar-up" width="{e(bar_up)}" height="6"/>'
+        f'<rect class="bar-down" x="{e(bar_up)}" width="{e(bar_down)}" height="6"/></svg></div>\n'
+        f"</li>\n"
+    )
+
+
+_TEXTS = st.one_of(
+    st.lists(st.sampled_from(list("ab あ<>&\"'\n\u3000\uff1e") + ["&lt;", "&gt;", "\n\n", " \n", "\n>"]),
+             max_size=14).map("".join),
+    st.text(max_size=30))
+
+
+@settings(max_examples=150)
+@given(st.lists(st.tuples(_TEXTS, st.text(max_size=12), st.integers(0, 10**6), st.integers(0, 10**6),
+                          st.sampled_from([None, "consensus", "divisive", "low-signal", "mixed", "<b>"]),
+                          st.one_of(st.none(), st.integers(0, 25)), st.one_of(st.none(), st.integers(0, 99)),
+                          st.floats(0, 1e6, allow_nan=False), st.booleans()), min_size=1, max_size=6))
+def test_comment_items_write_what_the_page_wrote_for_any_text(items):
+    rows = []
+    for k, (text, group_label, up, down, label, group, dup, wilson, hidden) in enumerate(items):
+        rows.append({"position": k, "text": text, "up": up, "down": down, "label": label, "group": group,
+                     "group_label": group_label if group is not None else "", "duplicate_of": dup,
+                     "wilson": round(wilson, 6), "controversy": round(wilson / 3, 6)})
+    # one group label per group id, as on a page
+    labels = {}
+    for r in rows:
+        if r["group"] is not None:
+            r["group_label"] = labels.setdefault(r["group"], r["group_label"])
+    visible = {r["position"] for r, item in zip(rows, items) if not item[-1]}
+    assert str(fragments.comment_items(rows, visible)) == "".join(
+        _reference_item(r, r["position"] not in visible) for r in rows)
+    assert str(fragments.comment_items(rows, None)) == "".join(_reference_item(r, False) for r in rows)
+
+
+def test_the_templates_read_dict_items_and_dict_methods_as_jinja2_does():
+    """The environment's faster ``obj.name`` for dicts gives what Jinja2's own does: the
+    item, except for the names of dict methods, which stay methods."""
+    from matome.web.render import environment
+
+    source = ("{{ d.title }}|{{ d.items() | list | length }}|{{ d.get('title') }}|{{ d.missing is defined }}|"
+              "{{ o.title }}|{{ d['items'] }}")
+
+    class Obj:
+        title = "attr"
+
+    d = {"title": "<b>", "items": "shadowed", "get": "shadowed"}
+    ours = environment().from_string(source).render(d=d, o=Obj())
+    assert ours == Environment(autoescape=True).from_string(source).render(d=d, o=Obj())
+    assert ours == "&lt;b&gt;|3|&lt;b&gt;|False|attr|shadowed"

@@ -257,6 +257,24 @@ class Comment:
         return self.id if self.id is not None else f"c{self.position}"
 
 
+_new = object.__new__
+
+
+def comment_from_row(text: str, up: int, down: int, position: int, page: int, id: str | None,
+                     posted_at: str | None, parent_id: str | None) -> Comment:
+    """``Comment(text, Votes(up, down), position, page, id, posted_at, parent_id)`` for
+    values that already have the fields' types (a row of the archive database), at half
+    the cost: the fields are set at once instead of through the frozen dataclasses'
+    ``__init__``. The votes are checked as :class:`Votes` checks them (ValueError)."""
+    votes = _new(Votes)
+    votes.__dict__.update(up=up, down=down)
+    votes.__post_init__()
+    comment = _new(Comment)
+    comment.__dict__.update(text=text, votes=votes, position=position, page=page, id=id, posted_at=posted_at,
+                            parent_id=parent_id)
+    return comment
+
+
 @dataclass(frozen=True)
 class CommentSection:
     """Record 5: the comments, each with its votes and page."""
@@ -277,6 +295,11 @@ class Entry:
     thread: CommentSection
     trailer: str = DEFAULT_TRAILER
     origin: str | None = field(default=None, compare=False)  # "file:line" it was read from
+    #: The entry's text in the archive file it was read from, which is what
+    #: ``matome.io.archive.write_entry`` gives for it (reading and writing are lossless): set
+    #: by the reader, so that the text need not be written again to be hashed. Not an
+    #: ``__init__`` field: a copy with changes (``dataclasses.replace``) has none.
+    archive_text: str | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def comments(self) -> tuple[Comment, ...]:

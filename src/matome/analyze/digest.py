@@ -370,6 +370,28 @@ def _opt_int(x) -> int | None:
     return None if x is None else int(x)
 
 
+_new = object.__new__
+
+
+def _comment_stat(c: dict[str, Any]) -> CommentStat:
+    """``CommentStat(**fields)`` with each field converted as the dataclass declares it.
+    A digest holds one per comment, and reading them is most of reading a digest: the
+    fields are set on a new instance at once instead of through the frozen dataclass's
+    ``__init__`` (one ``object.__setattr__`` per field, twice the cost; CommentStat has no
+    ``__post_init__``), which gives an equal instance."""
+    position = int(c["position"])  # first: a digest whose comment is not an object fails here (TypeError)
+    get = c.get
+    support, group, duplicate_of = get("support"), get("group"), get("duplicate_of")
+    stat = _new(CommentStat)
+    stat.__dict__.update(
+        position=position, up=int(c["up"]), down=int(c["down"]),
+        support=None if support is None else float(support), wilson=float(c["wilson"]),
+        controversy=float(c["controversy"]), label=str(c["label"]), group=None if group is None else int(group),
+        x=float(get("x", 0.0)), y=float(get("y", 0.0)), duplicate_of=None if duplicate_of is None else int(duplicate_of),
+    )
+    return stat
+
+
 def digest_from_dict(data: dict[str, Any]) -> Digest:
     """The Digest written by :func:`digest_to_dict`."""
     if not isinstance(data, dict):
@@ -398,8 +420,8 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
                 id=int(g["id"]),
                 label=str(g["label"]),
                 key_phrases=tuple(str(k) for k in g.get("key_phrases", [])),
-                members=tuple(int(m) for m in g["members"]),
-                representatives=tuple(int(m) for m in g.get("representatives", [])),
+                members=tuple(map(int, g["members"])),
+                representatives=tuple(map(int, g.get("representatives", []))),
                 parent=_opt_int(g.get("parent")),
                 comment_share=float(g["comment_share"]),
                 up=int(g["up"]),
@@ -416,22 +438,7 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
             for g in data.get("groups", [])
         )
         where = "comments"
-        comments = tuple(
-            CommentStat(
-                position=int(c["position"]),
-                up=int(c["up"]),
-                down=int(c["down"]),
-                support=_opt_float(c.get("support")),
-                wilson=float(c["wilson"]),
-                controversy=float(c["controversy"]),
-                label=str(c["label"]),
-                group=_opt_int(c.get("group")),
-                x=float(c.get("x", 0.0)),
-                y=float(c.get("y", 0.0)),
-                duplicate_of=_opt_int(c.get("duplicate_of")),
-            )
-            for c in data.get("comments", [])
-        )
+        comments = tuple([_comment_stat(c) for c in data.get("comments", [])])
         where = "quotes"
         quotes = tuple(Quote(str(q["text"]), int(q["position"]), int(q["start"])) for q in data.get("quotes", []))
         where = "writers"

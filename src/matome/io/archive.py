@@ -14,8 +14,9 @@ import hashlib
 import re
 import sys
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from matome.model import (
     ArticleBody,
@@ -29,6 +30,7 @@ from matome.model import (
     RecordInfo,
     Verbatim,
     Votes,
+    comment_from_row,
 )
 
 NBSP = "\u00a0"
@@ -213,7 +215,17 @@ class _Raw:
     text: str
     info: RecordInfo
     chunks: list[str]
-    offsets: list[int]  # offset of each chunk within ``text``
+    body_start: int  # offset of the first chunk within ``text``
+
+    @cached_property
+    def offsets(self) -> list[int]:
+        """The offset of each chunk within ``text`` (chunks are separated by a blank line),
+        worked out when first needed: mostly for an error's line, never for most records."""
+        offsets, off = [], self.body_start
+        for c in self.chunks:
+            offsets.append(off)
+            off += len(c) + 2
+        return offsets
 
     def looks_like_headline(self, *, strong: bool = False) -> bool:
         """Whether this record can start an entry: it parses as a headline record (a title,
@@ -287,11 +299,7 @@ def _split_raw(text: str, start: int, m: re.Match) -> _Raw:
     if text.startswith("\n", body_start):
         body_start += 1
     chunks = text[body_start:].split("\n\n")
-    offsets, off = [], body_start
-    for c in chunks:
-        offsets.append(off)
-        off += len(c) + 2
-    return _Raw(start, text, RecordInfo(rec_id, stamp, flag), chunks, offsets)
+    return _Raw(start, text, RecordInfo(rec_id, stamp, flag), chunks, body_start)
 
 
 def _content(raw: _Raw, *, keep_last: bool = False) -> list[str]:
@@ -358,9 +366,10 @@ def _parse_discussion(raw: _Raw) -> DiscussionSummary:
     return _finish(part, raw.text)
 
 
-def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None]:
-    """The comments and the trailer of a comments record, and where the text of a following
-    record with a damaged header starts inside it (None when there is none)."""
+def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None, str]:
+    """The comments and the trailer of a comments record, where the text of a following
+    record with a damaged header starts inside it (None when there is none), and the
+    record's own text (without the trailer)."""
     chunks = raw.chunks
     comments: list[Comment] = []
     page, i, n = 1, 0, len(chunks)
@@ -398,8 +407,7 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None]:
         up, down = int(m.group(1)), int(m.group(2))
         if up > MAX_VOTES or down > MAX_VOTES:
             raise _Bad(f"vote count out of range: ▲{up} ▼{down} (at most {MAX_VOTES:,} each)", raw.offsets[vote_at])
-        votes = Votes(up, down)
-        comments.append(Comment(text, votes, len(comments), page))
+        comments.append(comment_from_row(text, up, down, len(comments), page, None, None, None))
         i = vote_at + 1
         if i < n and chunks[i] in spacers:
             i += 1
@@ -423,12 +431,13 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None]:
                 )
         if lost is not None:
             break
-    cut = raw.offsets[i] if i < n else end
+    # the offset of chunk i, without working out every chunk's
+    cut = raw.body_start + sum([len(c) for c in chunks[:i]]) + 2 * i if i < n else end
     section = _finish(CommentSection(raw.info, tuple(comments)), raw.text[:cut])
     trailer = raw.text[cut:end]
     if lost is not None and trailer.endswith(ENTRY_JOIN):
         trailer = trailer[: -len(ENTRY_JOIN)]
-    return section, trailer, lost
+    return section, trailer, lost, raw.text[:cut]
 
 
 #: A record header that does not parse but still shows its shape: the id in parentheses or
@@ -511,9 +520,9 @@ class _Reader:
                 raise self.error(raw.start + bad.offset, f"{kind} record {raw.info.id}: {bad.message}") from None
         raw = group[4]
         if not last_in_file and raw.text.endswith(ENTRY_JOIN):
-            raw = replace(raw, text=raw.text[: -len(ENTRY_JOIN)], chunks=raw.chunks[:-1], offsets=raw.offsets[:-1])
+            raw = replace(raw, text=raw.text[: -len(ENTRY_JOIN)], chunks=raw.chunks[:-1])
         try:
-            section, trailer, lost = _parse_comments(raw)
+            section, trailer, lost, section_text = _parse_comments(raw)
         except _Bad as bad:
             raise self.error(raw.start + bad.offset, f"comments record {raw.info.id}: {bad.message}") from None
         if lost is not None:
@@ -522,12 +531,22 @@ class _Reader:
                 "expected a record header '(␣ID␣)␣␣YYYY/MM/DD HH:MM:SS␣␣' (damaged); the text from here "
                 "belongs to no entry",
             ))
-        return Entry(*parts, section, trailer, origin=f"{self.path}:{self.line_of(first.start)}")
+        entry = Entry(*parts, section, trailer, origin=f"{self.path}:{self.line_of(first.start)}")
+        # what write_entry gives for it: each record's text as read (a record not in the
+        # canonical layout keeps it as its verbatim text), then the trailer
+        object.__setattr__(entry, "archive_text",
+                           "".join([group[0].text, group[1].text, group[2].text, group[3].text, section_text, trailer]))
+        return entry
 
     def read(self) -> ReadResult:
         errors: list[ArchiveFormatError] = []
-        records = self.records(errors)
-        entries: list[Entry] = []
+        entries = list(self.iter_entries(self.records(errors), errors))
+        errors.sort(key=lambda e: e.line)
+        return ReadResult(tuple(entries), tuple(errors))
+
+    def iter_entries(self, records: list[_Raw], errors: list[ArchiveFormatError]) -> Iterator[Entry]:
+        """The entries of the records one by one, each parsed when it is asked for; the
+        errors (in the order found) are added to ``errors`` on the way."""
         i, n = 0, len(records)
         while i < n:
             if records[i] is None:
@@ -556,13 +575,31 @@ class _Reader:
                     i += 1
                 continue
             try:
-                entries.append(self.entry(group, last_in_file=j >= n))
+                entry = self.entry(group, last_in_file=j >= n)
             except ArchiveFormatError as e:
                 errors.append(e)
+            else:
+                yield entry
             i = j
         errors += self.lost
-        errors.sort(key=lambda e: e.line)
-        return ReadResult(tuple(entries), tuple(errors))
+
+
+class EntryStream:
+    """The entries of archive text, each parsed when the iteration reaches it (an ingest
+    stores the first entries of a file while the rest is still to be parsed). ``errors``
+    (the bad entries, as :func:`read_text` with ``keep_going`` reports them) is complete,
+    sorted by line, once the iteration has ended; ``expected`` is the number of entries the
+    record headers promise (before any is parsed)."""
+
+    def __init__(self, text: str, path: str = "<text>"):
+        self._reader = _Reader(text, path)
+        self.errors: list[ArchiveFormatError] = []
+        self._records = self._reader.records(self.errors)
+        self.expected = sum(1 for r in self._records if r is not None) // 5
+
+    def __iter__(self) -> Iterator[Entry]:
+        yield from self._reader.iter_entries(self._records, self.errors)
+        self.errors.sort(key=lambda e: e.line)
 
 
 def read_text(text: str, path: str = "<text>", *, keep_going: bool = False) -> ReadResult:

@@ -34,6 +34,7 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
     d = asdict(entry)
     d.pop("origin", None)
+    d.pop("archive_text", None)
     for part in ("headline", "summary", "body", "discussion", "thread"):
         d[part] = _clean(d[part])
     d["thread"]["comments"] = [_clean(c) for c in d["thread"]["comments"]]
@@ -55,9 +56,8 @@ def _strs(values) -> tuple[str, ...]:
     return tuple(values)
 
 
-def entry_from_dict(d: dict[str, Any]) -> Entry:
-    h, s, b, disc, t = d["headline"], d["summary"], d["body"], d["discussion"], d["thread"]
-    comments = tuple(
+def _comments(t: dict[str, Any]) -> tuple[Comment, ...]:
+    return tuple(
         Comment(
             text=str(c["text"]),
             votes=Votes(int(c["votes"]["up"]), int(c["votes"]["down"])),
@@ -69,6 +69,14 @@ def entry_from_dict(d: dict[str, Any]) -> Entry:
         )
         for i, c in enumerate(t.get("comments", []))
     )
+
+
+def entry_from_dict(d: dict[str, Any], comments: tuple[Comment, ...] | None = None) -> Entry:
+    """The entry of :func:`entry_to_dict`'s dict; ``comments``: the thread's comments when
+    the caller has them already (the archive store, from its rows), else read from ``d``."""
+    h, s, b, disc, t = d["headline"], d["summary"], d["body"], d["discussion"], d["thread"]
+    if comments is None:
+        comments = _comments(t)
     return Entry(
         headline=Headline(
             _record(h["record"]), str(h["title"]), h.get("source"), h.get("published_text"), h.get("url"),

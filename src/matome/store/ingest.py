@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update, delete
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -192,6 +193,11 @@ def merge_entry(
         conn.execute(delete(records).where(records.c.article_id == article_id))
         if pg:
             pg_grams.refresh_article(conn, article_id, values)
+    if fresh and staged is not None:
+        n_comments = stage_new_article(article_id, entry, observed_at, staged)
+        if digest_row is not None:
+            _store_digest(conn, article_id, sha1, digest_row, observed_at)
+        return "added", article_id, n_comments, n_comments
     if staged is not None:
         staged.records += [tuple(r[c] for c in _RECORD_COLUMNS) for r in _record_rows(article_id, entry)]
     else:
@@ -259,6 +265,10 @@ _COMMENT_COLUMNS = ("article_id", "key", "position", "page", "text", "up", "down
                     "parent_id", "first_seen_at", "last_seen_at")
 _COMMENT_TYPES = ("int", "text", "int", "int", "text", "int", "int", "text", "text", "text", "text", "text")
 _SNAPSHOT_COLUMNS = ("comment_id", "observed_at", "up", "down")
+#: Column types of the binary COPY of new comments (the id first) and of their snapshots.
+_COMMENT_COPY_TYPES = ("int4", "int4", "varchar", "int4", "int4", "text", "int4", "int4", "varchar", "varchar", "varchar",
+                       "varchar", "varchar")
+_SNAPSHOT_COPY_TYPES = ("int4", "varchar", "int4", "int4")
 _PG_INSERT_COMMENTS = (
     f"WITH added AS (INSERT INTO comments ({', '.join(_COMMENT_COLUMNS)}) "
     f"SELECT {', '.join(_COMMENT_COLUMNS)} FROM unnest({', '.join(f'%s::{t}[]' for t in _COMMENT_TYPES)}) WITH ORDINALITY AS u({', '.join(_COMMENT_COLUMNS)}, n) "
@@ -268,6 +278,65 @@ _PG_INSERT_COMMENTS = (
 
 
 _RECORD_COLUMNS = ("article_id", "kind", "record_id", "stamp", "flag", "content", "verbatim_text", "verbatim_sha1")
+
+
+def stage_new_article(article_id: int, entry: Entry, observed_at: str, staged: "Staged") -> int:
+    """The rows of an article just inserted (its records, its comments and their first vote
+    snapshots), added to ``staged`` for COPY; returns the number of comments."""
+    staged.records += [tuple(r[c] for c in _RECORD_COLUMNS) for r in _record_rows(article_id, entry)]
+    rows = [(article_id, ckey, c.position, c.page, c.text, c.votes.up, c.votes.down, c.id, c.posted_at, c.parent_id,
+             observed_at, observed_at) for c, ckey in zip(entry.comments, comment_keys(entry.comments))]
+    staged.comments += rows
+    return len(rows)
+
+
+_ARTICLE_COLUMNS = ("key", "url", "title", "source", "published_text", "published_at", "summary_text", "body_text",
+                    "trailer", "entry_sha1", "comment_count", "up", "down", "divisiveness", "first_seen_at",
+                    "last_seen_at", "updated_at")
+_ARTICLE_TYPES = ("text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "int", "int", "int",
+                  "float8", "text", "text", "text")
+_PG_INSERT_ARTICLES = (
+    f"INSERT INTO articles ({', '.join(_ARTICLE_COLUMNS)}) "
+    f"SELECT {', '.join(_ARTICLE_COLUMNS)} FROM unnest({', '.join(f'%s::{t}[]' for t in _ARTICLE_TYPES)}) "
+    f"WITH ORDINALITY AS u({', '.join(_ARTICLE_COLUMNS)}, n) ORDER BY n "
+    "ON CONFLICT (key) DO NOTHING RETURNING id, key"
+)
+
+
+def insert_new_articles(conn: Connection, batch: list[tuple[Entry, str]], observed_at: str) -> dict[int, int]:
+    """PostgreSQL: insert, with one statement, the articles of a batch that are not in the
+    archive yet, and return their ids by index in ``batch`` (pairs of entry and entry SHA-1).
+
+    Only articles whose key occurs once in the batch are taken, and only those whose row
+    can be made (:func:`_article_values`); the others, the articles already stored and any
+    that another ingest inserts first are left to :func:`merge_entry`. The insert runs in a
+    savepoint: should any row fail (a value too long for its column, a NUL character…),
+    nothing is inserted and every article is merged on its own (its failure then its own)."""
+    counts: dict[str, int] = {}
+    for entry, _ in batch:
+        counts[entry.key] = counts.get(entry.key, 0) + 1
+    wanted: list[tuple[int, dict[str, Any]]] = []
+    for i, (entry, sha1) in enumerate(batch):
+        if counts[entry.key] == 1:
+            try:
+                wanted.append((i, {**_article_values(entry, sha1), "key": entry.key}))
+            except (ValueError, TypeError, KeyError, AttributeError):
+                pass  # merge_entry reports it
+    if not wanted:
+        return {}
+    stored = set(conn.exec_driver_sql("SELECT key FROM articles WHERE key = ANY(%s)",
+                                      ([v["key"] for _, v in wanted],)).scalars())
+    wanted = [(i, v) for i, v in wanted if v["key"] not in stored]
+    if not wanted:
+        return {}
+    times = {"first_seen_at": observed_at, "last_seen_at": observed_at, "updated_at": observed_at}
+    columns = [[(times[c] if c in times else v[c]) for _, v in wanted] for c in _ARTICLE_COLUMNS]
+    try:
+        with conn.begin_nested():
+            ids = dict((key, aid) for aid, key in conn.exec_driver_sql(_PG_INSERT_ARTICLES, tuple(columns)))
+    except DBAPIError:
+        return {}
+    return {i: ids[v["key"]] for i, v in wanted if v["key"] in ids}
 
 
 @dataclass
@@ -297,13 +366,17 @@ def write_staged(conn: Connection, staged: Staged) -> None:
                     copy.write_row(r)
         if staged.comments:
             cursor.execute("LOCK TABLE comments IN ROW EXCLUSIVE MODE")
-            cursor.execute("SELECT nextval(pg_get_serial_sequence('comments', 'id')) FROM generate_series(1, %s)",
-                           (len(staged.comments),))
+            # the sequence looked up first: named per row (pg_get_serial_sequence, or a text
+            # cast to regclass) it costs seven times as much as nextval itself
+            sequence = cursor.execute("SELECT pg_get_serial_sequence('comments', 'id')").fetchone()[0]
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, len(staged.comments)))
             ids = [r[0] for r in cursor.fetchall()]
-            with cursor.copy(f"COPY comments (id, {', '.join(_COMMENT_COLUMNS)}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY comments (id, {', '.join(_COMMENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_COMMENT_COPY_TYPES)
                 for i, r in zip(ids, staged.comments):
                     copy.write_row((i, *r))
-            with cursor.copy("COPY vote_snapshots (comment_id, observed_at, up, down) FROM STDIN") as copy:
+            with cursor.copy("COPY vote_snapshots (comment_id, observed_at, up, down) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_SNAPSHOT_COPY_TYPES)
                 for i, r in zip(ids, staged.comments):
                     copy.write_row((i, r[10], r[5], r[6]))
     finally:

@@ -43,7 +43,8 @@ def canonical_json(value) -> str:
 def entry_sha1(entry: Entry) -> str:
     """SHA-1 of everything the archive keeps of an entry: its archive text (content, layout,
     votes, pages), plus the comment fields the format has no place for (ids, times, parents)."""
-    h = hashlib.sha1(write_entry(entry).encode("utf-8"))
+    text = entry.archive_text  # as read from a file: its text is what write_entry gives
+    h = hashlib.sha1((write_entry(entry) if text is None else text).encode("utf-8"))
     extra = [(c.position, c.id, c.posted_at, c.parent_id) for c in entry.comments
              if c.id is not None or c.posted_at is not None or c.parent_id is not None]
     positions = [c.position for c in entry.comments]

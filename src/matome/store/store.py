@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import time as _time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from matome.io.jsonl import FORMAT, entry_from_dict
-from matome.model import DB_INT_MAX, Digest, Entry
+from matome.model import DB_INT_MAX, Digest, Entry, comment_from_row
 from matome.store import digests as digest_engine
 from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
-from matome.store.ingest import IngestReport, Staged, merge_entry, utc_now, write_staged
+from matome.store.ingest import (IngestReport, Staged, _store_digest as store_digest, insert_new_articles, merge_entry,
+                                 stage_new_article, utc_now, write_staged)
 from matome.store.keys import entry_sha1
 from matome.store.migrate import current_revision, head_revision, upgrade
 from matome.store.schema import RECORD_KINDS, articles, comments, digests, vote_snapshots
@@ -73,15 +75,25 @@ Progress = Callable[[Entry, str], None]
 
 # The reads of an article page as plain SQL (``?`` for the parameter): no statement to build,
 # compile or wrap per call, which cost more than the queries themselves.
-_TRAILER = "SELECT trailer FROM articles WHERE id = ?"
+_TRAILER = "SELECT trailer, first_seen_at, updated_at, entry_sha1 FROM articles WHERE id = ?"
 _RECORDS = ("SELECT kind, record_id, stamp, flag, content, verbatim_text, verbatim_sha1 FROM records "
             "WHERE article_id = ?")
+# in no particular order: sorted by position here (positions shown are distinct), which
+# costs less than SQLite's sort of the rows
 _SHOWN_COMMENTS = ("SELECT text, up, down, position, page, source_id, posted_at, parent_id FROM comments "
-                   "WHERE article_id = ? AND position IS NOT NULL ORDER BY position")
-_DIGEST = "SELECT digest FROM digests WHERE article_id = ?"
-# most articles were observed once: two distinct observation times say otherwise
+                   "WHERE article_id = ? AND position IS NOT NULL")
+_DIGEST = "SELECT digest, engine, settings, computed_at, entry_sha1 FROM digests WHERE article_id = ?"
+# most articles were observed once (their row was never updated: no vote snapshot of another
+# time); for the others, two distinct observation times say whether there is a history
 _TWO_TIMES = ("SELECT DISTINCT s.observed_at FROM vote_snapshots s JOIN comments c ON c.id = s.comment_id "
               "WHERE c.article_id = ? LIMIT 2")
+
+# Store._vote_history's query as plain SQL (the page's reads use no SQLAlchemy statement)
+_HISTORY = ("SELECT s.observed_at, c.key, c.position, s.up, s.down FROM vote_snapshots s "
+            "JOIN comments c ON c.id = s.comment_id WHERE c.article_id = ? "
+            "ORDER BY c.position IS NULL, c.position, c.id, s.observed_at, s.id")
+
+_POSITION = operator.itemgetter(3)
 
 
 def _read(conn, sql: str, article_id: int) -> list[tuple]:
@@ -89,9 +101,13 @@ def _read(conn, sql: str, article_id: int) -> list[tuple]:
     snapshot for all of them). SQLite: on the driver's own cursor (a fraction of the cost)."""
     if conn.dialect.name != "sqlite":
         return conn.exec_driver_sql(sql.replace("?", "%s"), (article_id,)).all()
-    if not conn.in_transaction():
-        conn.begin()  # the engine's BEGIN; rolled back when the connection is given back
-    cur = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    if not conn.in_transaction() and not driver.in_transaction:
+        # one snapshot for the page's reads: BEGIN on the driver itself (through SQLAlchemy's
+        # begin it costs more than a read); the pool rolls it back when the connection is
+        # given back. Only these reads run on the connection (see _HISTORY).
+        driver.execute("BEGIN")
+    cur = driver.cursor()
     try:
         return cur.execute(sql, (article_id,)).fetchall()
     finally:
@@ -198,7 +214,22 @@ class Store:
         the outcome of each, and (``staging``) the rows left for COPY."""
         outcome: list[tuple[str, Any]] = []
         pending, keys = Staged(), set()
-        for entry, where, sha1, digest_row in batch:
+        # PostgreSQL: the articles not stored yet inserted at once; each then only stages its rows
+        fresh = insert_new_articles(conn, [(e, sha1) for e, _, sha1, _ in batch], at) if staging else {}
+        for i, (entry, where, sha1, digest_row) in enumerate(batch):
+            article_id = fresh.get(i)
+            if article_id is not None:
+                keys.add(entry.key)
+                try:
+                    n = stage_new_article(article_id, entry, at, pending)
+                    if digest_row is not None:
+                        store_digest(conn, article_id, sha1, digest_row, at)
+                except (SQLAlchemyError, ValueError, TypeError, KeyError) as e:
+                    # the article's row is in the batch already: the batch is written again
+                    # article by article (each in its savepoint)
+                    raise _StagedWriteFailed(str(e)) from e
+                outcome.append(("ok", ("added", article_id, n, n)))
+                continue
             if staging and entry.key in keys and pending:
                 self._flush(conn, pending)  # the same article twice: its first rows first
                 pending = Staged()
@@ -397,12 +428,19 @@ class Store:
             return self._read_entry(conn, article_id)
 
     def _read_entry(self, conn, article_id: int) -> Entry | None:
+        found = self._read_entry_row(conn, article_id)
+        return None if found is None else found[0]
+
+    def _read_entry_row(self, conn, article_id: int) -> tuple[Entry, tuple] | None:
+        """The entry and its article row's (trailer, first_seen_at, updated_at, entry_sha1)."""
         found = _read(conn, _TRAILER, article_id)
         if not found:
             return None
-        trailer = found[0][0]
+        head = tuple(found[0])
+        trailer = head[0]
         recs = {r[0]: r for r in _read(conn, _RECORDS, article_id)}
         rows = _read(conn, _SHOWN_COMMENTS, article_id)
+        rows.sort(key=_POSITION)
         d: dict[str, Any] = {"format": FORMAT, "trailer": trailer}
         for kind, part in zip(RECORD_KINDS, _PARTS):
             _, record_id, stamp, flag, content, verbatim_text, verbatim_sha1 = recs[kind]
@@ -411,14 +449,10 @@ class Store:
             if verbatim_text is not None:
                 p["verbatim"] = {"text": verbatim_text, "canonical_sha1": verbatim_sha1}
             d[part] = p
-        # rows unpacked as tuples (a Row's attributes cost more than the rest of this)
-        d["thread"]["comments"] = [
-            {"text": text_, "votes": {"up": up, "down": down}, "position": position, "page": page,
-             "id": source_id, "posted_at": posted_at, "parent_id": parent_id}
-            for text_, up, down, position, page, source_id, posted_at, parent_id in rows
-        ]
         try:
-            return entry_from_dict(d)
+            # the comments straight from the rows (columns in comment_from_row's order)
+            comments_ = tuple([comment_from_row(*r) for r in rows])
+            return entry_from_dict(d, comments_), head
         except ValueError as e:  # e.g. a vote stored by an older matome beyond today's range
             raise StoreError(f"article {article_id} in the archive cannot be read: {e}") from None
 
@@ -426,16 +460,29 @@ class Store:
         """What an article page shows, read in one connection: the entry, its digest (None if
         not digested) and its vote history (empty when it was observed only once); None when
         there is no such article."""
+        found = self.read_article_stamped(article_id)
+        return None if found is None else found[:3]
+
+    def read_article_stamped(self, article_id: int) -> tuple[Entry, Digest | None, list[VotePoint], tuple] | None:
+        """:meth:`read_article` and, read in the same transaction, what changes whenever
+        any of it changes: the article's ``updated_at`` and ``entry_sha1``, and the digest's
+        ``engine``, ``settings``, ``computed_at`` and ``entry_sha1`` (None without a digest)
+        — the fields of :func:`matome.web.pagecache.page_version`."""
         if not _valid_id(article_id):
             return None
         with self.engine.connect() as conn:
-            entry = self._read_entry(conn, article_id)
-            if entry is None:
+            found = self._read_entry_row(conn, article_id)
+            if found is None:
                 return None
-            raw = next(iter(_read(conn, _DIGEST, article_id)), (None,))[0]
-            times = _read(conn, _TWO_TIMES, article_id)
-            history = self._vote_history(conn, article_id) if len(times) > 1 else []
-        return entry, (digest_engine.load(raw) if raw is not None else None), history
+            entry, (_, first_seen_at, updated_at, entry_sha1) = found
+            raw, *digest_stamp = next(iter(_read(conn, _DIGEST, article_id)), (None, None, None, None, None))
+            # snapshots are written with the article (added or updated, ``updated_at``): an
+            # article never updated has them all from one time, and no history
+            history = []
+            if updated_at != first_seen_at and len(_read(conn, _TWO_TIMES, article_id)) > 1:
+                history = [VotePoint(*r) for r in _read(conn, _HISTORY, article_id)]
+        digest = digest_engine.load(raw) if raw is not None else None
+        return entry, digest, history, (updated_at, entry_sha1, *digest_stamp)
 
     def iter_entries(self) -> Iterator[tuple[int, Entry]]:
         with self.engine.connect() as conn:

@@ -27,7 +27,8 @@ from matome.model import DB_INT_MAX
 from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
-from matome.web.pagecache import ArticlePages, Generation, Page, PageFile, page_version, render_version
+from matome.web.pagecache import (ArticlePages, Generation, Page, PageFile, page_version, render_version,
+                                   version_etag, version_of)
 from matome.web.fragments import search_hits
 from matome.web.render import normalize_sort, render, render_article
 from matome.web.security import SECURITY_HEADERS
@@ -269,7 +270,8 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             if view is None:
                 return None
             body = render_article(view).encode("utf-8")
-            return Page("", page_etag(body), body, None)
+            version = version_of(view["stamp"]) if view["stamp"] is not None else ""
+            return Page(version, version_etag(version) if version else page_etag(body), body, None)
         version, page, gen = known or state.pages.current(article_id)
         if version is None:
             return None
@@ -278,7 +280,14 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
             if view is None:
                 return None
             body = render_article(view).encode("utf-8")
-            page = state.pages.keep(article_id, version, page_etag(body), body, gen)
+            if view["stamp"] is not None:
+                # the version of the data this page was made from: the same as ``version``
+                # unless the article was written to in between (then the newer one)
+                version = version_of(view["stamp"])
+                etag = version_etag(version)
+            else:
+                etag = page_etag(body)
+            page = state.pages.keep(article_id, version, etag, body, gen)
         return page
 
     state.default_page = default_page

@@ -140,48 +140,30 @@ def bar_widths(up: int, down: int) -> tuple[str, str]:
 
 
 def _comment_rows(entry: Entry, digest: Digest | None) -> list[dict[str, Any]]:
-    stats = {s.position: s for s in digest.comments} if digest else {}
+    """One dict per comment shown: what the page's list, the map and the API's comment list
+    read (the markup is made from these fields in :mod:`matome.web.fragments`)."""
     rows = []
+    append = rows.append
+    if digest is not None:
+        stats = {s.position: s for s in digest.comments}
+        get = stats.get
+    else:
+        get = None
     for c in entry.comments:
-        s = stats.get(c.position)
-        up, down = c.votes.up, c.votes.down
+        s = get(c.position) if get is not None else None
+        votes_ = c.votes
+        up, down = votes_.up, votes_.down
         if s is not None:
-            wilson, controversy, support = s.wilson, s.controversy, s.support
-            label, group, x, y, dup = s.label, s.group, s.x, s.y, s.duplicate_of
+            append({"position": c.position, "text": c.text, "up": up, "down": down, "support": s.support,
+                    "wilson": round(float(s.wilson), 6), "controversy": round(float(s.controversy), 6),
+                    "label": s.label, "group": s.group, "x": s.x, "y": s.y, "duplicate_of": s.duplicate_of,
+                    "group_label": ""})
         else:
             # no digest yet: the same statistics the digest engine computes
-            wilson, controversy = votes.wilson_lower(up, up + down), votes.controversy(up, down)
-            support = c.votes.support
-            label, group, x, y, dup = None, None, None, None, None
-        bar_up, bar_down = bar_widths(up, down)
-        paragraphs = [line for line in c.text.split("\n") if line.strip()]
-        rows.append(
-            {
-                "position": c.position,
-                "bar_up": bar_up,
-                "bar_down": bar_down,
-                "color_class": f"g{group % len(PALETTE)}" if group is not None else "",
-                "quoted": [p.startswith((">", "\uff1e")) for p in paragraphs],
-                "number": c.position + 1,
-                "key": c.id if c.id is not None else f"c{c.position}",
-                "text": c.text,
-                "paragraphs": paragraphs,
-                "up": up,
-                "down": down,
-                "support": support,
-                "support_pct": percent(support) if support is not None else None,
-                "wilson": round(float(wilson), 6),
-                "controversy": round(float(controversy), 6),
-                "label": label,
-                "label_ja": COMMENT_LABEL_JA.get(label or "", ""),
-                "group": group,
-                "color": group_color(group),
-                "x": x,
-                "y": y,
-                "duplicate_of": dup,
-                "posted_at": c.posted_at,
-            }
-        )
+            append({"position": c.position, "text": c.text, "up": up, "down": down, "support": votes_.support,
+                    "wilson": round(float(votes.wilson_lower(up, up + down)), 6),
+                    "controversy": round(float(votes.controversy(up, down)), 6),
+                    "label": None, "group": None, "x": None, "y": None, "duplicate_of": None, "group_label": ""})
     return rows
 
 
@@ -307,14 +289,16 @@ def _history(store: Any, article_id: int) -> list[dict[str, Any]]:
 
 def article_view(store: Any, article_id: int) -> dict[str, Any] | None:
     """Everything the article page shows, or None when there is no such article."""
-    read = getattr(store, "read_article", None)
+    read = getattr(store, "read_article_stamped", None)
     if read is not None:  # one connection for the entry, the digest and the vote history
         found = read(article_id)
         if found is None:
             return None
-        entry, digest, points = found
+        entry, digest, points, stamp = found
         history = vote_totals_over_time(points) if len({p.observed_at for p in points}) >= 2 else []
-        return build_article_view(article_id, entry, digest, history)
+        view = build_article_view(article_id, entry, digest, history)
+        view["stamp"] = stamp  # what the page's version is made of (matome.web.pagecache)
+        return view
     entry = store.get_entry(article_id)
     if entry is None:
         return None
@@ -327,9 +311,10 @@ def build_article_view(
 ) -> dict[str, Any]:
     h = entry.headline
     rows = _comment_rows(entry, digest)
-    up = sum(r["up"] for r in rows)
-    down = sum(r["down"] for r in rows)
-    paragraphs = entry.body.paragraphs
+    up = sum([r["up"] for r in rows])
+    down = sum([r["down"] for r in rows])
+    blocks = entry.body.blocks  # computed on each access: once here
+    published_at = h.published_at  # likewise (it parses the record's stamp)
     if digest is not None and digest.summary_paragraphs:
         summary = [{"text": p, "paragraph": None, "sentence": None} for p in digest.summary_paragraphs]
         summary_origin = "llm"
@@ -372,23 +357,26 @@ def build_article_view(
         g["children_total"] = len(children)
         g["children_hidden"] = len(children) - len(g["children"])
         g["children_hidden_count"] = sum(c["count"] for c in children[SUBGROUPS_SHOWN:])
-    for r in rows:
-        r["group_label"] = index[r["group"]]["label"] if r["group"] in index else ""
+    if index:
+        for r in rows:
+            g = index.get(r["group"])
+            if g is not None:
+                r["group_label"] = g["label"]
     has_map = bool(digest is not None and digest.comments and any(r["x"] is not None for r in rows))
     return {
         "id": article_id,
         "title": h.title,
         "source": h.source,
-        "published": format_datetime(h.published_at) or (h.published_text or ""),
-        "published_at": iso(h.published_at),
+        "published": format_datetime(published_at) or (h.published_text or ""),
+        "published_at": iso(published_at),
         "url": safe_http_url(h.url),
         "record_id": h.record.id,
         "summary": summary,
         "summary_origin": summary_origin,
         "archive_summary": list(entry.summary.paragraphs),
         "discussion": discussion,
-        "body": [{"kind": b.kind, "text": b.text} for b in entry.body.blocks],
-        "paragraph_count": len(paragraphs),
+        "body": [{"kind": b.kind, "text": b.text} for b in blocks],
+        "paragraph_count": sum([b.kind == "paragraph" for b in blocks]),
         "totals": {"comments": len(rows), "up": up, "down": down},
         "comments_absent": absent_comment_count(entry),
         "groups": groups,
@@ -399,6 +387,8 @@ def build_article_view(
         "has_map": has_map,
         "history": history or [],
         "writer_notes": notes,
+        # the values the page's version is made of, read with the data (None: not known)
+        "stamp": None,
     }
 
 
@@ -418,6 +408,9 @@ MAP_MAX_POINTS = 20_000
 #: Threads up to this many map points carry every point's hover text; longer ones carry
 #: the texts of the comments listed on the page only (the others show number and votes).
 MAP_TEXT_MAX = 2_000
+#: Map coordinates are sent as whole multiples of 1/MAP_SCALE (the layout keeps 4 decimals:
+#: the page script's ``x / s`` is the layout's number itself).
+MAP_SCALE = 10_000
 
 
 def map_sample(view: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
@@ -432,7 +425,8 @@ def map_sample(view: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
 def map_payload(view: dict[str, Any], listed: set[int] | None = None) -> dict[str, Any]:
     """The compact JSON the page script needs for the map and the client-side list.
 
-    Points are parallel arrays (position, x, y, group, ▲, ▼). ``listed`` is the set of
+    Points are parallel arrays (position, x, y, group, ▲, ▼); x and y are whole numbers, the
+    coordinates times ``s`` (:data:`MAP_SCALE`: ints cost a fraction of floats to write). ``listed`` is the set of
     positions of the comments on the page (None: all of them); group member lists are cut
     down to what the page can show (listed comments and map points).
     """
@@ -449,8 +443,9 @@ def map_payload(view: dict[str, Any], listed: set[int] | None = None) -> dict[st
         ],
         "map": {
             "p": [r["position"] for r in points],
-            "x": [round(float(r["x"]), 4) for r in points],
-            "y": [round(float(r["y"]), 4) for r in points],
+            "s": MAP_SCALE,
+            "x": [round(float(r["x"]) * MAP_SCALE) for r in points],
+            "y": [round(float(r["y"]) * MAP_SCALE) for r in points],
             "g": [r["group"] for r in points],
             "u": [r["up"] for r in points],
             "d": [r["down"] for r in points],

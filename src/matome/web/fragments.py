@@ -14,11 +14,16 @@ from typing import Any, Iterable
 
 from markupsafe import Markup, escape as markupsafe_escape
 
+from matome.web.data import COMMENT_LABEL_JA, PALETTE
+
 
 def _escape(value: str) -> str:
     """``str(markupsafe.escape(value))`` for a plain string, at a fraction of its cost."""
-    if type(value) is not str:  # Markup, numbers, None …: markupsafe's own rules
-        return str(markupsafe_escape(value))
+    kind = type(value)
+    if kind is not str:
+        if kind is int or kind is float:  # digits, signs, '.', 'e', 'inf', 'nan': nothing to escape
+            return str(value)
+        return str(markupsafe_escape(value))  # Markup, None …: markupsafe's own rules
     return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
             .replace("'", "&#39;"))
 
@@ -26,43 +31,74 @@ def _escape(value: str) -> str:
 escape = _escape
 
 
-def _item(c: dict[str, Any], hidden: bool) -> str:
+#: The label tag of a comment, by the label's key (keys and texts are fixed: escaped once here).
+_LABEL_TAGS = {key: f' <span class="label label-{_escape(key)}">{_escape(text)}</span>'
+               for key, text in COMMENT_LABEL_JA.items()}
+_QUOTE_MARKS = ("&gt;", "\uff1e")  # a paragraph quoting another comment (">" escaped, or "＞")
+
+
+def _group_tag(group: int, label: str) -> str:
+    return (f' <span class="group-tag g{group % len(PALETTE)}"><span class="swatch" aria-hidden="true"></span>'
+            f'{_escape(label)}</span>')
+
+
+def _item(c: dict[str, Any], hidden: bool, tags: dict[Any, str]) -> str:
+    """One ``<li>`` of the comment list. Only the comment's text and its group's label are
+    text from outside (escaped); everything else is an int, a float's repr, or fixed text.
+    ``tags``: the group tags made so far (one per group of the page, escaped once)."""
     pos = int(c["position"])
     group = c["group"]
-    head = [f'<span class="num">#{pos + 1}</span>']
-    if group is not None:
-        head.append(
-            f' <span class="group-tag {escape(c["color_class"])}"><span class="swatch" aria-hidden="true"></span>'
-            f'{escape(c["group_label"])}</span>'
-        )
-    if c["label_ja"]:
-        head.append(f' <span class="label label-{escape(c["label"])}">{escape(c["label_ja"])}</span>')
-    if c["duplicate_of"] is not None:
-        head.append(f' <span class="label">#{int(c["duplicate_of"]) + 1} とほぼ同じ</span>')
-    paras = "".join(
-        f'<p class="quoted">{escape(p)}</p>' if q else f"<p>{escape(p)}</p>"
-        for p, q in zip(c["paragraphs"], c["quoted"])
-    )
+    if group is None:
+        tag = group_attr = ""
+    else:
+        group = int(group)
+        group_attr = str(group)
+        key = (group, c["group_label"])
+        tag = tags.get(key)
+        if tag is None:
+            tag = tags[key] = _group_tag(group, c["group_label"])
+    label = c["label"]
+    label_tag = _LABEL_TAGS.get(label, "") if type(label) is str else ""
+    dup = c["duplicate_of"]
+    dup_tag = "" if dup is None else f' <span class="label">#{int(dup) + 1} とほぼ同じ</span>'
+    # escaping keeps line breaks and blank lines as they are: split after escaping the whole text
+    text = _escape(c["text"])
+    if "\n" not in text and text.strip():  # one paragraph (most comments)
+        paras = f'<p class="quoted">{text}</p>' if text.startswith(_QUOTE_MARKS) else f"<p>{text}</p>"
+    else:
+        paras = "".join([f'<p class="quoted">{p}</p>' if p.startswith(_QUOTE_MARKS) else f"<p>{p}</p>"
+                         for p in text.split("\n") if p.strip()])
     up, down = int(c["up"]), int(c["down"])
-    bar_up = escape(c["bar_up"])
+    total = up + down
+    if total:
+        w = 100 * up / total
+        bar_up, bar_down = f"{w:.1f}", f"{100 - w:.1f}"
+    else:
+        bar_up = bar_down = "0"
     return (
         f'<li class="comment" id="c{pos}" data-pos="{pos}" data-up="{up}" data-down="{down}" '
         f'data-wilson="{float(c["wilson"])!r}" data-controversy="{float(c["controversy"])!r}" '
-        f'data-group="{"" if group is None else int(group)}"{" hidden" if hidden else ""}>\n'
-        f'<div class="comment-head">{"".join(head)}</div>\n'
+        f'data-group="{group_attr}"{" hidden" if hidden else ""}>\n'
+        f'<div class="comment-head"><span class="num">#{pos + 1}</span>{tag}{label_tag}{dup_tag}</div>\n'
         f'<div class="comment-text">{paras}</div>\n'
         f'<div class="comment-votes"><span class="up" title="賛成 (▲)">▲ <span class="n-up">{up}</span></span> '
         f'<span class="down" title="反対 (▼)">▼ <span class="n-down">{down}</span></span> '
         f'<svg class="votebar" viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true">'
         f'<rect class="bar-up" width="{bar_up}" height="6"/>'
-        f'<rect class="bar-down" x="{bar_up}" width="{escape(c["bar_down"])}" height="6"/></svg></div>\n'
+        f'<rect class="bar-down" x="{bar_up}" width="{bar_down}" height="6"/></svg></div>\n'
         f"</li>\n"
     )
 
 
 def comment_items(comments: Iterable[dict[str, Any]], visible: set[int] | None) -> Markup:
-    """``<li>`` items of the comment list; those not in ``visible`` (when given) are hidden."""
-    return Markup("".join(_item(c, visible is not None and c["position"] not in visible) for c in comments))
+    """``<li>`` items of the comment list; those not in ``visible`` (when given) are hidden.
+    Each comment is a row of :func:`matome.web.data.build_article_view` (``position``,
+    ``text``, ``up``, ``down``, ``wilson``, ``controversy``, ``label``, ``group``,
+    ``group_label``, ``duplicate_of``)."""
+    tags: dict[Any, str] = {}
+    if visible is None:
+        return Markup("".join([_item(c, False, tags) for c in comments]))
+    return Markup("".join([_item(c, c["position"] not in visible, tags) for c in comments]))
 
 
 def _card(g: dict[str, Any]) -> str:

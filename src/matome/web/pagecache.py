@@ -61,7 +61,21 @@ def page_version(store: Any, article_id: int) -> str | None:
         row = conn.execute(_VERSION_SQL, {"id": article_id}).first()
     if row is None:
         return None
-    return "|".join([render_version(), *("" if v is None else str(v) for v in row)])
+    return version_of(tuple(row))
+
+
+def version_of(stamp: tuple) -> str:
+    """The version for the values :data:`_VERSION_SQL` reads (as
+    :meth:`matome.store.Store.read_article_stamped` reads them with the page's data)."""
+    return "|".join([render_version(), *("" if v is None else str(v) for v in stamp)])
+
+
+def version_etag(version: str) -> str:
+    """The ETag of the page rendered for ``version``: a hash of the version, not of the
+    page's bytes (hashing 100 kB costs more than the rest of a page's bookkeeping). It is a
+    strong tag: one version is one set of data rendered by one build of matome, which gives
+    the same bytes every time."""
+    return '"v' + hashlib.sha1(version.encode("utf-8")).hexdigest() + '"'
 
 
 class Generation:

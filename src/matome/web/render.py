@@ -17,9 +17,30 @@ from matome.web.security import json_for_html, report_csp
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+#: The names ``getattr`` finds on a plain dict (its methods and dunders).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja2's environment with a faster ``obj.name`` for plain dicts, which is what the
+    templates mostly read (``a.title``): Jinja2 tries ``getattr`` first and, for a dict,
+    falls back to the item after an ``AttributeError`` — a third of the article template's
+    rendering time. For an instance of ``dict`` itself ``getattr`` finds exactly the names
+    of :data:`_DICT_ATTRIBUTES`, so looking up the item first for any other name gives the
+    same value (``sorts.items()`` is still the method)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,  # every template, whatever its name
         trim_blocks=True,

@@ -148,8 +148,10 @@
 
   /* The map points come as parallel arrays (compact for long threads). */
   var m = data.map || { p: [] };
+  var scale = m.s || 1;  /* coordinates come as whole numbers: x × s */
   var points = m.p.map(function (pos, i) {
-    return { p: pos, x: m.x[i], y: m.y[i], g: m.g[i], u: m.u[i], d: m.d[i], t: data.texts[String(pos)] };
+    return { p: pos, x: m.x[i] / scale, y: m.y[i] / scale, g: m.g[i], u: m.u[i], d: m.d[i],
+             t: data.texts[String(pos)] };
   });
 
   function drawMap() {

@@ -84,7 +84,10 @@ def load(name: str) -> tuple[list[str], list[int], list[int], list[int] | None, 
 # groupings: {group id: (label, [comment indices])}, largest first
 
 
-def by_matome(texts, up, down) -> dict[int, tuple[str, list[int]]]:
+def by_matome(texts, up, down, keywords: int = 0) -> dict[int, tuple[str, list[int]]]:
+    """matome's top-level groups (その他 excluded) with their labels; with ``keywords`` > 0 each
+    label is followed by that many of the group's key phrases, as the digest's group card and
+    Markdown show them under the label (「キーワード: …」)."""
     from matome.analyze.digest import digest_entry
     from matome.analyze.discussion import clean_label
     from matome.io.tabular import entry_from_comments
@@ -95,7 +98,10 @@ def by_matome(texts, up, down) -> dict[int, tuple[str, list[int]]]:
     out = {}
     for g in d.groups:
         if g.parent is None and not getattr(g, "other", False):
-            out[g.id] = (clean_label(g), sorted(g.members))
+            shown = clean_label(g)
+            if keywords and g.key_phrases:
+                shown += "（キーワード: " + "、".join(g.key_phrases[:keywords]) + "）"
+            out[g.id] = (shown, sorted(g.members))
     return out
 
 
@@ -255,7 +261,7 @@ def build(args) -> None:
             continue
         texts, up, down, gold, titles = load(name)
         if method == "matome":
-            groups = by_matome(texts, up, down)
+            groups = by_matome(texts, up, down, args.keywords)
         elif method == "bertopic":
             groups = by_bertopic(texts, name)
         else:
@@ -349,6 +355,9 @@ def main() -> None:
     b.add_argument("--seed", default="", help="draw the items with another seed: an independent sample "
                    "of the same groups (16 items move by about ±12 points from one draw to the next)")
     b.add_argument("--datasets", default=",".join(DATASETS))
+    b.add_argument("--keywords", type=int, default=0,
+                   help="show matome's labels with this many key phrases after them, as the digest's "
+                        "group cards do (0: the label alone)")
     b.add_argument("--methods", default="matome,bertopic,gold",
                    help="rebuild only these methods' files (the others and their keys are kept)")
     s = sub.add_parser("score")

@@ -323,6 +323,9 @@ def test_bad_arguments_name_the_problem():
         ("この点に関して、住民に十分な説明がされていない。", "住民に十分な説明がされていない"),
         ("そのため、発生地で管理すべきだ。", "発生地で管理すべきだ"),
         ("この点は譲れない。", "この点は譲れない"),  # a subject, not a connective phrase
+        ("結局は高卒と変わらない職に就く。", "結局は高卒と変わらない職に就く"),  # 結局 with its は
+        ("ただの嘘だと思う", "ただの嘘だと思う"),  # ただ as an adjective, not the connective
+        ("結局、誰も責任を取らない。", "誰も責任を取らない"),
     ],
 )
 def test_label_spans_drop_leading_connectives_only(text, expected):
@@ -441,3 +444,41 @@ def test_fine_labels_are_not_pushed_away_from_their_sibling():
     free = [t for t in texts[:3] if not any(lab._key(t.rstrip("。")) in u or u in lab._key(t.rstrip("。")) for u in used)]
     best = max(free, key=lambda t: own[t])
     assert got[1].text == best.rstrip("。")
+
+
+@pytest.mark.parametrize(
+    "clause, fragment",
+    [
+        ("被ばく線量年間１mSv に相当する除去土壌の放射能濃度が", True),  # stops before its predicate
+        ("汚染土の再利用には", True),
+        ("検査したい人は症状を感じているだろうから", True),  # a reason without its conclusion
+        ("私は好きだけど", True),
+        ("は高卒と変わらない職に就く", True),  # its first word was trimmed off
+        ("検査数も一緒に発表して欲しい", False),
+        ("国が責任を持って管理すべきです", False),
+        ("そんなの許せないよね", False),
+        ("もうやめて", False),
+        ("再利用は矛盾", False),
+    ],
+)
+def test_fragments_are_told_from_whole_statements(clause, fragment):
+    from matome.analyze.labels import is_fragment
+
+    tokens = tokenize(normalize(clause))
+    assert is_fragment(tokens) is fragment
+    if fragment:
+        assert not is_statement(clause, tokens)
+
+
+def test_no_label_is_a_fragment():
+    texts = [
+        # the line with the group's words stops before its predicate (a line break mid-sentence)
+        f"全国で{topic}を再利用する計画の{topic}の濃度が\n高すぎる。{k}回目の投稿です。"
+        for k in range(6) for topic in ("除去土壌", "汚染水", "検査体制")
+    ]
+    c = cluster(texts, seed=0)
+    from matome.analyze.labels import is_fragment
+
+    for g in c.groups:
+        if g.label_index is not None:
+            assert not is_fragment(tokenize(normalize(g.label))), g.label

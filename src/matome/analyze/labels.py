@@ -12,8 +12,11 @@ of its members, verbatim, at most ``MAX_LABEL_CHARS`` characters:
    (。！？…ｗ). A candidate
    must state something (``is_statement``): a predicate (verb, adjective, auxiliary such as
    べき/ない, or a nominal ending in だ/です) and at least ``MIN_CONTENT_CHARS`` characters of
-   words, balanced brackets, no URL, not a question (``is_question``) and not a stop phrase
-   (``is_stop_phrase``: 横, ほんと, 同感です, そう思う, 意味, こと …).
+   words, balanced brackets, no URL, not a question (``is_question``), not a fragment that
+   stops before its predicate or lost its first word (``is_fragment``: 「…放射能濃度が」,
+   「…だろうから」, 「は高卒と…」) and not a stop phrase (``is_stop_phrase``: 横, ほんと,
+   同感です, そう思う, 意味, こと …). A leading word is trimmed as a connective only when no
+   particle follows it (結局、 goes; 結局は stays).
 2. Score (in ``_best_clause``): ``SIMILARITY_WEIGHT`` × (cosine of the clause's word-table
    vector to its group's centre − ``DISTINCT_WEIGHT`` × cosine to the nearest other group's; at
    the top level only), plus ``COVER_WEIGHT`` × the group's ``N_KEYWORDS`` most distinctive
@@ -117,6 +120,8 @@ _OPINION_RE = re.compile(
 )
 _TRAIL = re.compile(r"(?:[\s。、．，！？!?｡…‥・〜～]|(?<=[^\x00-\x7f])[wｗ]+|[（(]笑[）)]|笑)+$")
 _URL_RE = re.compile(r"https?://|www\.")
+#: Particles that, right after a leading word, show it is part of the clause (結局は, 正直に).
+_PARTICLE_CHARS = frozenset("はもがのをにでとへや")
 #: A clause is not cut off after 、 when this particle precedes it (its subject would be lost).
 TOPIC_PARTICLES = "はがもを"
 _PREDICATE_POS = frozenset({"動詞", "形容詞", "助動詞"})
@@ -142,6 +147,9 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
         piece = text[start:end]
         m = _LEAD_MARKERS.match(piece) or _LEAD_CONNECTIVES.match(piece)
         if not m or m.end() == 0:
+            break
+        if m.re is _LEAD_CONNECTIVES and piece[m.end():m.end() + 1] in _PARTICLE_CHARS and piece[m.end() - 1] not in "、,， ":
+            # a word used as a noun with its particle (結局は, 逆にも): not a connective to drop
             break
         start += m.end()
     m = _TRAIL.search(text, start, end)
@@ -216,13 +224,32 @@ def is_opinion(clause: str) -> bool:
     return bool(_OPINION_RE.search(clause))
 
 
+def is_fragment(tokens: Sequence[Token]) -> bool:
+    """Whether a clause stops before its predicate or in the middle of a sentence: it ends in a
+    case or topic particle (「…放射能濃度が」, 「…再利用には」) or a conjunctive one other than
+    て/で (「…だろうから」, 「…だけど」). A label must be a whole statement; such a clause, cut
+    at a line break or a 、, leaves the reader guessing what was said of it. Also a clause that
+    starts with a particle or auxiliary: the word it belonged to was trimmed off
+    (「結局は…」 less its connective 結局 is 「は…」)."""
+    words = [t for t in tokens if t.pos[0] not in ("補助記号", "空白")]
+    if words and words[0].pos[0] in ("助詞", "助動詞"):
+        return True
+    last = words[-1] if words else None
+    if last is None or last.pos[0] != "助詞":
+        return False
+    if last.pos[1] in ("格助詞", "係助詞"):
+        return True
+    return last.pos[1] == "接続助詞" and last.surface not in ("て", "で")
+
+
 def is_statement(clause: str, tokens: Sequence[Token]) -> bool:
-    """A clause that says something: words, a predicate, balanced brackets, no URL."""
+    """A clause that says something: words, a predicate, balanced brackets, no URL, not a
+    fragment (``is_fragment``)."""
     if content_chars(clause) < MIN_CONTENT_CHARS or _URL_RE.search(clause):
         return False
     if not _balanced(clause) or is_stop_phrase(clause):
         return False
-    if not content_words_of(list(tokens)):
+    if not content_words_of(list(tokens)) or is_fragment(tokens):
         return False
     if any(t.pos[0] in _PREDICATE_POS for t in tokens):
         return True
@@ -441,6 +468,10 @@ def noun_predicate(text: str, phrase: str, max_chars: int = MAX_LABEL_CHARS) -> 
     return a, b
 
 
+def _fragment_text(clause: str) -> bool:
+    return is_fragment(tokenize(normalize(clause)))
+
+
 def _fallback(pos, keys, inp: LabelInputs, used) -> Label:
     """Key phrase + predicate, else any short clause with words, else the bare key phrase,
     else a numbered name."""
@@ -448,7 +479,7 @@ def _fallback(pos, keys, inp: LabelInputs, used) -> Label:
         for p in pos:
             text = inp.texts[p]
             span = noun_predicate(text, ph)
-            if span and not _collides(text[span[0]:span[1]], used):
+            if span and not _collides(text[span[0]:span[1]], used) and not _fragment_text(text[span[0]:span[1]]):
                 return Label(text[span[0]:span[1]], inp.index[p], span[0])
     # any clause with words, even without a predicate
     for p in pos:
@@ -456,7 +487,7 @@ def _fallback(pos, keys, inp: LabelInputs, used) -> Label:
         for a, b in clause_spans(text, MAX_LABEL_CHARS):
             clause = text[a:b]
             if (content_chars(clause) >= MIN_CONTENT_CHARS and _balanced(clause) and not is_stop_phrase(clause)
-                    and not _URL_RE.search(clause) and not _collides(clause, used)):
+                    and not _URL_RE.search(clause) and not _collides(clause, used) and not _fragment_text(clause)):
                 return Label(clause, inp.index[p], a)
     for ph in keys:
         for p in pos:

@@ -23,6 +23,10 @@ excluded as BERTopic's topic -1, labels = the top c-TF-IDF words joined by ・),
 ``gold`` (the ministry's own grouping and titles: the ceiling). Everything is seeded: the same
 data gives the same items and key.
 
+``--keywords N`` shows each matome label followed by the group's first N key phrases, as the
+web page's group card and the Markdown digest present a group (the card shows five): readers
+match comments by what a group talks about as well as by what it says (bench/results/reading.md).
+
 Blind readers that are programs can open any file on the machine. Build with a passphrase in
 ``MATOME_READING_SEAL`` (``export MATOME_READING_SEAL=$(openssl rand -hex 16)`` in the shell
 that builds and scores, never written anywhere) and the key is stored only encrypted; give

@@ -482,3 +482,13 @@ def test_no_label_is_a_fragment():
     for g in c.groups:
         if g.label_index is not None:
             assert not is_fragment(tokenize(normalize(g.label))), g.label
+
+
+def test_key_phrases_leave_out_formal_nouns():
+    # 「…のせい」「…のおかげ」 name no topic: a reader learns nothing from them as a key phrase
+    texts = [f"少子化は{w}のせいだと思う。{w}のおかげで結婚できない人もいる。" for w in ("政府", "税金", "政府", "税金", "政府", "税金")]
+    texts += [f"保育園の{w}が足りない。{w}を増やすべきだ。" for w in ("定員", "保育士", "定員", "保育士", "定員", "保育士")]
+    c = cluster(texts, seed=0)
+    phrases = {p for g in c.groups for p in g.key_phrases}
+    assert phrases, "no key phrases at all"
+    assert not phrases & {"せい", "おかげ", "所為", "お陰"}

@@ -122,12 +122,12 @@ class AppState:
     """The store and the caches: rendered article pages (by version, :mod:`pagecache`),
     article data, the home page and search results."""
 
-    def __init__(self, store: Any, cache_size: int, cache_ttl: float, page_threads: int | None = None,
-                 page_file: PageFile | None = None):
+    def __init__(self, store: Any, cache_size: int, cache_ttl: float, page_threads: int = 2,
+                 page_file: PageFile | None = None, search_threads: int | None = None):
         self.store = store
         self.sqlite = store.dialect == "sqlite"
-        if page_threads is None:
-            page_threads = 1 if self.sqlite else 2
+        if search_threads is None:
+            search_threads = 1 if self.sqlite else 2
         cached = cache_size > 0 or page_file is not None
         self.generation = Generation(store) if cached else None
         # Views are large graphs of dicts: a few only (many would make every GC pass slower);
@@ -140,13 +140,15 @@ class AppState:
         # a result is reused for a few seconds only
         self.searches = TTLCache(cache_size, cache_ttl if self.generation and self.generation.current() is not None
                                  else min(cache_ttl, SEARCH_TTL))
-        # Renders and searches are CPU work under the GIL. On SQLite (local reads that take
-        # microseconds) one thread each: two threads doing it at once only trade the GIL at
-        # every row SQLite steps through (measured: a search not kept cost about a fifth
-        # more CPU with two search threads than with one, at the same rate). Other databases
-        # wait on the network while reading: two threads keep one busy while the other waits.
+        # Page threads render the pages the event loop does not (pagecache.InlineRenders):
+        # two, so that one renders while the other compresses and writes a page or waits on
+        # the database. Searches are CPU work under the GIL: on SQLite (local reads that take
+        # microseconds) one at a time, as two at once only trade the GIL at every row SQLite
+        # steps through (measured: a search not kept cost about a fifth more CPU with two
+        # search threads than with one, at the same rate); other databases wait on the
+        # network while reading: two, one working while the other waits.
         self.page_threads = anyio.CapacityLimiter(page_threads)
-        self.search_threads = anyio.CapacityLimiter(page_threads)
+        self.search_threads = anyio.CapacityLimiter(search_threads)
         #: ``default_page(article_id, known=None) -> Page | None``, set by create_app
         self.default_page: Any = None
         self._lock = threading.Lock()

@@ -247,14 +247,15 @@ def test_the_stamp_read_with_the_page_is_its_version(any_archive):
             raw.close()
 
 
-def test_searches_not_kept_run_a_few_at_a_time(archive, monkeypatch):
-    """Many readers searching at once: at most two searches work at a time (more would only
-    trade the GIL and the database connections), every one answered."""
+def test_searches_not_kept_run_a_few_at_a_time(any_archive, monkeypatch):
+    """Many readers searching at once: on SQLite one search works at a time, on other
+    databases two (more would only trade the GIL and the database connections), every one
+    answered."""
     import asyncio
     import threading
     import time
 
-    store, _, _ = archive
+    store, _, _ = any_archive
     running, most, lock = [0], [0], threading.Lock()
     real = web_data.search_articles
 
@@ -279,4 +280,80 @@ def test_searches_not_kept_run_a_few_at_a_time(archive, monkeypatch):
     with running_server(create_app(store, cache_size=0)) as base:
         answers = asyncio.run(burst(base))
     assert [r.status_code for r in answers] == [200] * 12
-    assert most[0] == 2
+    assert most[0] == (1 if store.dialect == "sqlite" else 2)
+
+
+@pytest.fixture()
+def render_threads(monkeypatch):
+    """The names of the threads that rendered article pages (the event loop's own, or a
+    page thread: "AnyIO worker thread")."""
+    import threading
+
+    names = []
+    real = web_app.render_article
+
+    def recording(*args, **kw):
+        names.append(threading.current_thread().name)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(web_app, "render_article", recording)
+    return names
+
+
+WORKER = "AnyIO worker thread"
+HEADERS = ("content-type", "content-length", "etag", "cache-control", "content-security-policy",
+           "x-content-type-options", "referrer-policy", "x-frame-options", "cross-origin-opener-policy",
+           "cross-origin-resource-policy", "permissions-policy")
+
+
+@pytest.mark.parametrize("cache_size", [0, 256])
+def test_small_pages_are_rendered_on_the_event_loop_as_the_page_threads_render_them(archive, render_threads,
+                                                                                      monkeypatch, cache_size):
+    store, _, aid = archive
+    with running_server(create_app(store, cache_size=cache_size)) as base:
+        url = f"{base}/articles/{aid}"
+        on_loop = get(url)
+        assert on_loop.status_code == 200 and len(render_threads) == 1 and render_threads[0] != WORKER
+        assert get(url, headers={"If-None-Match": on_loop.headers["etag"]}).status_code == 304
+    # (rendered again for the 304 without caches, on the loop again)
+    assert render_threads == [render_threads[0]] * (2 if cache_size == 0 else 1)
+    # the same article made bigger than the bound: rendered in a page thread, the same answer
+    monkeypatch.setattr(pagecache, "INLINE_MAX_COMMENTS", len(COMMENTS) - 1)
+    del render_threads[:]
+    with running_server(create_app(store, cache_size=cache_size)) as base:
+        in_thread = get(f"{base}/articles/{aid}")
+        assert get(f"{base}/articles/{aid + 1000}").status_code == 404  # no such article: the route answers
+    assert render_threads == [WORKER]
+    assert in_thread.content == on_loop.content
+    for name in HEADERS:
+        assert in_thread.headers[name] == on_loop.headers[name], name
+
+
+def test_pages_are_rendered_in_page_threads_when_a_page_file_is_kept(archive, tmp_path, render_threads):
+    store, _, aid = archive
+    # writing the page file may wait for another worker: never on the event loop
+    with running_server(create_app(store, page_file=tmp_path / "pages.sqlite")) as base:
+        assert get(f"{base}/articles/{aid}").status_code == 200
+    assert render_threads == [WORKER]
+
+
+def test_which_pages_are_small(archive, tmp_path):
+    from types import SimpleNamespace
+
+    store, _, aid = archive
+    inline = pagecache.InlineRenders(store, None)
+    assert inline.enabled and inline.small(aid)
+    assert not inline.small(aid + 1000)  # no such article
+    inline.close()
+    assert not inline.small(aid)
+    assert not pagecache.InlineRenders(store, PageFile(tmp_path / "pages.sqlite")).enabled
+    # a file in another journal mode: a reader may wait for a writer there, so never on the loop
+    path = tmp_path / "rollback.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, comment_count INTEGER)")
+    conn.execute("INSERT INTO articles VALUES (1, 3)")
+    conn.commit()
+    conn.close()
+    other = pagecache.InlineRenders(SimpleNamespace(dialect="sqlite", url=f"sqlite:///{path}"), None)
+    assert not other.enabled and not other.small(1)
+    assert not pagecache.InlineRenders(SimpleNamespace(dialect="postgresql", url="postgresql://h/db"), None).enabled

@@ -631,6 +631,10 @@ class _Sq:
             self.has_text_params = [self.wm_comments, *self.has_text_params]
         self.candidates = ("SELECT rowid FROM comments_grams WHERE comments_grams MATCH ? "
                            "UNION ALL SELECT id FROM comments WHERE id > ?")
+        # the comments of those candidates, streamed: the index's rows drive the join
+        # (``c.id IN (candidates)`` would first copy every candidate into a temporary index:
+        # for common words most of the query's time, even when a few hundred rows are read)
+        self.candidate_comments = f"({self.candidates}) k CROSS JOIN comments c ON c.id = k.rowid"
 
     def rows(self, sql: str, params: list) -> list[tuple]:
         return self.cur.execute(sql, params).fetchall()
@@ -727,9 +731,8 @@ class _Sq:
     def comment_articles(self, skip: set[int], cap: int) -> list[int]:
         """Up to ``cap`` articles, ``skip`` aside, with a current comment holding the words."""
         join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
-        sql = (f"SELECT c.article_id FROM comments c{join} "
-               f"WHERE c.id IN ({self.candidates}) AND c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
-               f"{self.filt}")
+        sql = (f"SELECT c.article_id FROM {self.candidate_comments}{join} "
+               f"WHERE c.position IS NOT NULL AND c.up >= ? AND {self.has_text}{self.filt}")
         found: dict[int, None] = {}
         cur = self.cur.connection.cursor()
         try:
@@ -762,8 +765,8 @@ class _Sq:
         """(article id, best ▲) of every article with a current comment holding the words (and
         passing the filters), best ▲ first, then the newer article."""
         join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
-        sql = (f"SELECT c.article_id, max(c.up) AS up FROM comments c{join} "
-               f"WHERE c.id IN ({self.candidates}) AND c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
+        sql = (f"SELECT c.article_id, max(c.up) AS up FROM {self.candidate_comments}{join} "
+               f"WHERE c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
                f"{self.filt} GROUP BY c.article_id ORDER BY up DESC, c.article_id DESC")
         return self.rows(sql, [self.match, self.wm_comments, self.min_up, *self.has_text_params, *self.filt_params])
 
@@ -771,8 +774,8 @@ class _Sq:
         """The first ``n`` eligible articles by their best matching comment's ▲ (then newer),
         from the matching comments' best few rows (sorted by SQLite keeping only those)."""
         join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
-        sql = (f"SELECT c.article_id FROM comments c{join} "
-               f"WHERE c.id IN ({self.candidates}) AND c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
+        sql = (f"SELECT c.article_id FROM {self.candidate_comments}{join} "
+               f"WHERE c.position IS NOT NULL AND c.up >= ? AND {self.has_text}"
                f"{self.filt} ORDER BY c.up DESC, c.article_id DESC LIMIT ?")
         limit = 4 * n + len(skip)
         while True:

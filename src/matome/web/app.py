@@ -27,8 +27,8 @@ from matome.model import DB_INT_MAX
 from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
-from matome.web.pagecache import (ArticlePages, Generation, Page, PageFile, page_version, render_version,
-                                   version_etag, version_of)
+from matome.web.pagecache import (ArticlePages, Generation, InlineRenders, Page, PageFile, page_version,
+                                   render_version, version_etag, version_of)
 from matome.web.fragments import search_hits
 from matome.web.render import normalize_sort, render, render_article
 from matome.web.security import SECURITY_HEADERS
@@ -93,6 +93,8 @@ class MatomeApp(FastAPI):
                     return known[1]
                 if known[0] is None:
                     return None  # no such article
+            if state.inline.small(article_id):
+                return state.default_page(article_id, known)  # on the loop: see InlineRenders
             return await anyio.to_thread.run_sync(state.default_page, article_id, known, limiter=state.page_threads)
         except Exception:  # noqa: BLE001 - the route answers (or reports) instead
             return None
@@ -121,22 +123,32 @@ class AppState:
     article data, the home page and search results."""
 
     def __init__(self, store: Any, cache_size: int, cache_ttl: float, page_threads: int = 2,
-                 page_file: PageFile | None = None):
+                 page_file: PageFile | None = None, search_threads: int | None = None):
         self.store = store
         self.sqlite = store.dialect == "sqlite"
+        if search_threads is None:
+            search_threads = 1 if self.sqlite else 2
         cached = cache_size > 0 or page_file is not None
         self.generation = Generation(store) if cached else None
         # Views are large graphs of dicts: a few only (many would make every GC pass slower);
         # rendered pages are bytes and cost the collector nothing.
         self.views = TTLCache(min(cache_size, 16), cache_ttl)
         self.pages = ArticlePages(store, cache_size, page_file, self.generation)
+        self.inline = InlineRenders(store, page_file)
         self.home = TTLCache(1, min(cache_ttl, 5.0))
         # search results by query and archive generation; without a generation (PostgreSQL)
         # a result is reused for a few seconds only
         self.searches = TTLCache(cache_size, cache_ttl if self.generation and self.generation.current() is not None
                                  else min(cache_ttl, SEARCH_TTL))
+        # Page threads render the pages the event loop does not (pagecache.InlineRenders):
+        # two, so that one renders while the other compresses and writes a page or waits on
+        # the database. Searches are CPU work under the GIL: on SQLite (local reads that take
+        # microseconds) one at a time, as two at once only trade the GIL at every row SQLite
+        # steps through (measured: a search not kept cost about a fifth more CPU with two
+        # search threads than with one, at the same rate); other databases wait on the
+        # network while reading: two, one working while the other waits.
         self.page_threads = anyio.CapacityLimiter(page_threads)
-        self.search_threads = anyio.CapacityLimiter(page_threads)
+        self.search_threads = anyio.CapacityLimiter(search_threads)
         #: ``default_page(article_id, known=None) -> Page | None``, set by create_app
         self.default_page: Any = None
         self._lock = threading.Lock()

@@ -112,6 +112,61 @@ class Generation:
             self._conn = None
 
 
+#: Articles with at most this many comments are rendered on the event loop itself (see
+#: :class:`InlineRenders`): a few milliseconds of work at most.
+INLINE_MAX_COMMENTS = 200
+
+
+class InlineRenders:
+    """Which article pages the event loop renders itself instead of handing them to a page
+    thread. A render is Python work that holds the GIL either way, and SQLite's reads of a
+    local file take microseconds; in a thread it only makes the thread and the event loop
+    trade the GIL back and forth (measured: about a tenth more CPU per page). So, when
+    nothing in the render can wait — an archive in SQLite's WAL mode (readers never wait for
+    a writer) and no page file (whose writes may wait for another worker's) — an article of
+    at most :data:`INLINE_MAX_COMMENTS` comments is rendered on the loop; bigger ones, and
+    every page of other archives, in the page threads, so that the loop keeps answering
+    while they are made. ``small(article_id)`` reads the article's comment count on a
+    read-only connection of its own (False when it cannot be told: no such article, an
+    error)."""
+
+    def __init__(self, store: Any, page_file: "PageFile | None"):
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+        path = sqlite_file(store.url) if store.dialect == "sqlite" and page_file is None else None
+        if path is None:
+            return
+        try:
+            conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False,
+                                   isolation_level=None, timeout=0)
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                self._conn = conn
+            else:
+                conn.close()
+        except sqlite3.Error:
+            self._conn = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._conn is not None
+
+    def small(self, article_id: int) -> bool:
+        if self._conn is None:
+            return False
+        try:
+            with self._lock:
+                row = self._conn.execute("SELECT comment_count FROM articles WHERE id = ?", (article_id,)).fetchone()
+        except sqlite3.Error:
+            return False
+        return row is not None and type(row[0]) is int and row[0] <= INLINE_MAX_COMMENTS
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with self._lock:
+                self._conn.close()
+            self._conn = None
+
+
 class PageFile:
     """Rendered pages on disk (a SQLite file): article id → (version, ETag, zlib body).
 

@@ -305,10 +305,11 @@ def test_serve_cli_binds_loopback_and_serves(tmp_path, wd):
         assert httpx.post(f"http://127.0.0.1:{port}/api/ingest", files={"file": ("a", b"x")}).status_code == 404
         page = httpx.get(f"http://127.0.0.1:{port}/articles/{wd.seed_id}", timeout=30)
         assert page.status_code == 200
-        assert PageFile(pages).count() == 1  # the rendered page is kept in the file asked for
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+    # the rendered page is kept in the file asked for (written by the end of the shutdown)
+    assert PageFile(pages).count() == 1
     r = subprocess.run([sys.executable, "-m", "matome.cli", "serve", "--db", str(wd.path), "--token", "short"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "at least 12" in r.stderr

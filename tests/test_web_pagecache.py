@@ -137,8 +137,10 @@ def test_kept_pages_are_served_with_the_routes_headers(archive, tmp_path, cached
 def test_the_page_file_keeps_pages_across_restarts_for_their_version_only(archive, tmp_path, renders, monkeypatch):
     store, _, aid = archive
     pages = tmp_path / "pages.sqlite"
-    with running_server(create_app(store, page_file=pages)) as base:
+    app = create_app(store, page_file=pages)
+    with running_server(app) as base:
         first = get(f"{base}/articles/{aid}")
+    app.state.matome.pages.flush()  # written by the page file's thread
     assert renders == [aid] and PageFile(pages).count() == 1
     with running_server(create_app(store, page_file=pages)) as base:  # a new process: empty memory
         again = get(f"{base}/articles/{aid}")
@@ -212,6 +214,48 @@ def test_a_broken_page_file_is_a_miss(tmp_path):
         conn.execute("UPDATE pages SET body = x'00ff'")
     assert pages.get(1, "v1") is None  # not zlib: treated as not kept
     pages.close()
+
+
+def test_pages_queued_for_the_writer_thread_are_written_in_order_and_read_back(tmp_path):
+    pages = PageFile(tmp_path / "p.sqlite")
+    assert pages.put_later(1, "v1", '"a"', b"<p>one</p>") and pages.put_later(1, "v2", '"b"', b"<p>two</p>")
+    assert pages.put_later(2, "v1", '"c"', b"<p>three</p>")
+    pages.flush()
+    assert pages.count() == 2 and pages.dropped == 0
+    assert pages.get(1, "v2") == ('"b"', b"<p>two</p>") and pages.get(1, "v1") is None  # the later one
+    pages.close()
+    again = PageFile(tmp_path / "p.sqlite")  # a fresh one (another worker, a restart) reads them
+    assert again.get(2, "v1") == ('"c"', b"<p>three</p>")
+    again.close()
+
+
+def test_a_full_queue_drops_pages_without_error(tmp_path):
+    pages = PageFile(tmp_path / "p.sqlite", queue_size=1)
+    with pages._write_lock:  # the writer thread waits here with the first page it takes
+        queued = [pages.put_later(i, "v", f'"{i}"', b"<p>%d</p>" % i) for i in range(1, 4)]
+        # one page in the writer's hands at most, one in the queue: the third is dropped
+        assert queued.count(False) >= 1 and pages.dropped == queued.count(False)
+    pages.flush()
+    kept = [i for i, ok in zip(range(1, 4), queued) if ok]
+    assert pages.count() == len(kept) and all(pages.get(i, "v") is not None for i in kept)
+    pages.close()
+
+
+def test_close_writes_the_queued_pages_and_stops_the_writer(tmp_path):
+    pages = PageFile(tmp_path / "p.sqlite")
+    assert pages.put_later(1, "v", '"e"', b"<p>page</p>")
+    writer = pages._thread
+    assert writer is not None and writer.is_alive()
+    pages.close()
+    assert not writer.is_alive()
+    assert not pages.put_later(2, "v", '"e"', b"<p>late</p>") and pages.dropped == 1  # closed: dropped
+    pages.close()  # a second close does nothing
+    again = PageFile(tmp_path / "p.sqlite")
+    assert again.count() == 1 and again.get(1, "v") == ('"e"', b"<p>page</p>")
+    again.close()
+    unused = PageFile(tmp_path / "q.sqlite")  # no page ever queued: no thread to stop
+    unused.close()
+    assert unused._thread is None
 
 
 def test_read_article_is_what_the_separate_reads_give(any_archive):
@@ -306,47 +350,54 @@ HEADERS = ("content-type", "content-length", "etag", "cache-control", "content-s
            "cross-origin-resource-policy", "permissions-policy")
 
 
-@pytest.mark.parametrize("cache_size", [0, 256])
+@pytest.mark.parametrize("caches", ["none", "memory", "page file"])
 def test_small_pages_are_rendered_on_the_event_loop_as_the_page_threads_render_them(archive, render_threads,
-                                                                                      monkeypatch, cache_size):
+                                                                                      monkeypatch, tmp_path, caches):
     store, _, aid = archive
-    with running_server(create_app(store, cache_size=cache_size)) as base:
+
+    def app(name: str):
+        return create_app(store, **{"none": {"cache_size": 0}, "memory": {},
+                                    "page file": {"page_file": tmp_path / name}}[caches])
+
+    loop_app = app("loop.sqlite")
+    with running_server(loop_app) as base:
         url = f"{base}/articles/{aid}"
         on_loop = get(url)
         assert on_loop.status_code == 200 and len(render_threads) == 1 and render_threads[0] != WORKER
         assert get(url, headers={"If-None-Match": on_loop.headers["etag"]}).status_code == 304
     # (rendered again for the 304 without caches, on the loop again)
-    assert render_threads == [render_threads[0]] * (2 if cache_size == 0 else 1)
+    assert render_threads == [render_threads[0]] * (2 if caches == "none" else 1)
     # the same article made bigger than the bound: rendered in a page thread, the same answer
     monkeypatch.setattr(pagecache, "INLINE_MAX_COMMENTS", len(COMMENTS) - 1)
     del render_threads[:]
-    with running_server(create_app(store, cache_size=cache_size)) as base:
+    thread_app = app("thread.sqlite")  # another page file: the page is rendered again
+    with running_server(thread_app) as base:
         in_thread = get(f"{base}/articles/{aid}")
+        assert get(f"{base}/articles/{aid}", headers={"If-None-Match": in_thread.headers["etag"]}).status_code == 304
         assert get(f"{base}/articles/{aid + 1000}").status_code == 404  # no such article: the route answers
-    assert render_threads == [WORKER]
+    assert render_threads == [WORKER] * (2 if caches == "none" else 1)
     assert in_thread.content == on_loop.content
     for name in HEADERS:
         assert in_thread.headers[name] == on_loop.headers[name], name
-
-
-def test_pages_are_rendered_in_page_threads_when_a_page_file_is_kept(archive, tmp_path, render_threads):
-    store, _, aid = archive
-    # writing the page file may wait for another worker: never on the event loop
-    with running_server(create_app(store, page_file=tmp_path / "pages.sqlite")) as base:
-        assert get(f"{base}/articles/{aid}").status_code == 200
-    assert render_threads == [WORKER]
+    if caches == "page file":  # both kept the same page in their files
+        kept = []
+        for made in (loop_app, thread_app):
+            made.state.matome.pages.flush()
+            file = made.state.matome.pages.file
+            kept.append(file.get(aid, pagecache.page_version(store, aid)))
+            file.close()
+        assert kept[0] == kept[1] == (on_loop.headers["etag"], on_loop.content)
 
 
 def test_which_pages_are_small(archive, tmp_path):
     from types import SimpleNamespace
 
     store, _, aid = archive
-    inline = pagecache.InlineRenders(store, None)
+    inline = pagecache.InlineRenders(store)
     assert inline.enabled and inline.small(aid)
     assert not inline.small(aid + 1000)  # no such article
     inline.close()
     assert not inline.small(aid)
-    assert not pagecache.InlineRenders(store, PageFile(tmp_path / "pages.sqlite")).enabled
     # a file in another journal mode: a reader may wait for a writer there, so never on the loop
     path = tmp_path / "rollback.db"
     conn = sqlite3.connect(path)
@@ -354,6 +405,6 @@ def test_which_pages_are_small(archive, tmp_path):
     conn.execute("INSERT INTO articles VALUES (1, 3)")
     conn.commit()
     conn.close()
-    other = pagecache.InlineRenders(SimpleNamespace(dialect="sqlite", url=f"sqlite:///{path}"), None)
+    other = pagecache.InlineRenders(SimpleNamespace(dialect="sqlite", url=f"sqlite:///{path}"))
     assert not other.enabled and not other.small(1)
-    assert not pagecache.InlineRenders(SimpleNamespace(dialect="postgresql", url="postgresql://h/db"), None).enabled
+    assert not pagecache.InlineRenders(SimpleNamespace(dialect="postgresql", url="postgresql://h/db")).enabled

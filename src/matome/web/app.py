@@ -7,6 +7,7 @@ Read-only unless a token is given, which enables ``POST /api/ingest`` for bearer
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -65,7 +66,8 @@ class MatomeApp(FastAPI):
     """The FastAPI app with one short path in front of it: ``GET /articles/{id}`` without
     parameters is answered without routing or middleware (the same bytes and headers as the
     route sends): the page kept for the article's current version as it is, without a worker
-    thread; a page not kept yet rendered (and kept) in one of the page threads. Anything
+    thread; a page not kept yet rendered (and kept) on the event loop when it is small
+    (:class:`matome.web.pagecache.InlineRenders`), else in one of the page threads. Anything
     else (parameters, unknown ids, errors) goes to the routes."""
 
     async def __call__(self, scope, receive, send):
@@ -134,15 +136,15 @@ class AppState:
         # rendered pages are bytes and cost the collector nothing.
         self.views = TTLCache(min(cache_size, 16), cache_ttl)
         self.pages = ArticlePages(store, cache_size, page_file, self.generation)
-        self.inline = InlineRenders(store, page_file)
+        self.inline = InlineRenders(store)
         self.home = TTLCache(1, min(cache_ttl, 5.0))
         # search results by query and archive generation; without a generation (PostgreSQL)
         # a result is reused for a few seconds only
         self.searches = TTLCache(cache_size, cache_ttl if self.generation and self.generation.current() is not None
                                  else min(cache_ttl, SEARCH_TTL))
         # Page threads render the pages the event loop does not (pagecache.InlineRenders):
-        # two, so that one renders while the other compresses and writes a page or waits on
-        # the database. Searches are CPU work under the GIL: on SQLite (local reads that take
+        # two, so that one renders while the other waits on the database (the page file is
+        # written by a thread of its own). Searches are CPU work under the GIL: on SQLite (local reads that take
         # microseconds) one at a time, as two at once only trade the GIL at every row SQLite
         # steps through (measured: a search not kept cost about a fifth more CPU with two
         # search threads than with one, at the same rate); other databases wait on the
@@ -230,7 +232,15 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
     article data and search results are cached while the archive is unchanged (at most
     ``cache_ttl`` seconds). ``cache_size=0`` and no ``page_file``: nothing is cached.
     """
+    @contextlib.asynccontextmanager
+    async def lifespan(app: MatomeApp):
+        yield
+        # at shutdown: the pages still queued are written to the page file
+        if app.state.matome.pages.file is not None:
+            await anyio.to_thread.run_sync(app.state.matome.pages.file.close)
+
     app = MatomeApp(
+        lifespan=lifespan,
         title="matome",
         description="日本語ニュース記事と読者コメントのまとめ (要約・意見グループ・▲/▼ の集計) を読むための API。",
         version="1",

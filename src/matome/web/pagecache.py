@@ -8,8 +8,9 @@ not share them. Those values, read with one primary-key look-up (:func:`page_ver
 the page's *version*; a page rendered for a version is kept with its ETag
 
 - in memory (the most recently served pages, as bytes), and
-- in a page file (:class:`PageFile`, SQLite, optional): every page rendered, compressed,
-  shared by the worker processes and kept across restarts,
+- in a page file (:class:`PageFile`, SQLite, optional): every page rendered, compressed
+  and written by a thread of the file's own, shared by the worker processes and kept
+  across restarts,
 
 and served from there as long as the version is the same. A page is never served for
 another version: the version is read before the page is rendered and checked before it is
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import sqlite3
 import threading
 import zlib
@@ -123,17 +125,17 @@ class InlineRenders:
     local file take microseconds; in a thread it only makes the thread and the event loop
     trade the GIL back and forth (measured: about a tenth more CPU per page). So, when
     nothing in the render can wait — an archive in SQLite's WAL mode (readers never wait for
-    a writer) and no page file (whose writes may wait for another worker's) — an article of
-    at most :data:`INLINE_MAX_COMMENTS` comments is rendered on the loop; bigger ones, and
-    every page of other archives, in the page threads, so that the loop keeps answering
-    while they are made. ``small(article_id)`` reads the article's comment count on a
-    read-only connection of its own (False when it cannot be told: no such article, an
-    error)."""
+    a writer); a page file's write, which may wait for another worker's, is handed to the
+    file's writer thread (:meth:`PageFile.put_later`) — an article of at most
+    :data:`INLINE_MAX_COMMENTS` comments is rendered on the loop; bigger ones, and every
+    page of other archives, in the page threads, so that the loop keeps answering while
+    they are made. ``small(article_id)`` reads the article's comment count on a read-only
+    connection of its own (False when it cannot be told: no such article, an error)."""
 
-    def __init__(self, store: Any, page_file: "PageFile | None"):
+    def __init__(self, store: Any):
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
-        path = sqlite_file(store.url) if store.dialect == "sqlite" and page_file is None else None
+        path = sqlite_file(store.url) if store.dialect == "sqlite" else None
         if path is None:
             return
         try:
@@ -171,9 +173,16 @@ class PageFile:
     """Rendered pages on disk (a SQLite file): article id → (version, ETag, zlib body).
 
     It is a cache: any error reading or writing it is treated as a miss, and the file can be
-    deleted at any time (pages are rendered again)."""
+    deleted at any time (pages are rendered again).
 
-    def __init__(self, path: str | os.PathLike):
+    :meth:`put` compresses and writes at once (it may wait up to two seconds for another
+    worker's write); :meth:`put_later` hands the page to one writer thread of the file's own
+    (started at the first page) through a queue of at most ``queue_size`` pages, and drops
+    the page when the queue is full (it is rendered again at a later view): the event loop
+    never waits for it. :meth:`flush` waits until the queued pages are written;
+    :meth:`close` writes them, stops the thread and closes the file."""
+
+    def __init__(self, path: str | os.PathLike, queue_size: int = 64):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # one connection to write (which may wait for another worker's write) and one to
@@ -186,6 +195,12 @@ class PageFile:
         self._reader = self._connect(timeout=0.5)
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue(max(1, queue_size))
+        self._thread: threading.Thread | None = None
+        self._queue_lock = threading.Lock()  # queueing against closing
+        self._closed = False
+        #: pages not written because the queue was full (or the file closed)
+        self.dropped = 0
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
         return sqlite3.connect(str(self.path), timeout=timeout, check_same_thread=False, isolation_level=None)
@@ -208,11 +223,54 @@ class PageFile:
         except sqlite3.Error:
             pass  # another worker holds the lock too long: the next view stores it
 
+    def put_later(self, article_id: int, version: str, etag: str, body: bytes) -> bool:
+        """:meth:`put` in the writer thread, without waiting: False when the page is dropped
+        (the queue is full, the file closed)."""
+        with self._queue_lock:
+            if not self._closed:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._write_queued, name="matome page file writer",
+                                                    daemon=True)
+                    self._thread.start()
+                try:
+                    self._queue.put_nowait((article_id, version, etag, body))
+                    return True
+                except queue.Full:
+                    pass
+            self.dropped += 1
+            return False
+
+    def _write_queued(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                self.put(*item)
+            except Exception:  # noqa: BLE001 - a cache: a page not written is rendered again
+                pass
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every page queued so far is written (or failed to be)."""
+        if self._thread is not None:
+            self._queue.join()
+
     def count(self) -> int:
         with self._read_lock:
             return self._reader.execute("SELECT count(*) FROM pages").fetchone()[0]
 
     def close(self) -> None:
+        """Write the queued pages, stop the writer thread, close the file (again: nothing)."""
+        with self._queue_lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(None)  # after every page queued (none can be queued any more)
+            thread.join()
         with self._write_lock, self._read_lock:
             self._writer.close()
             self._reader.close()
@@ -267,8 +325,13 @@ class ArticlePages:
         page = Page(version, etag, body, gen)
         self.memory.put(article_id, page)
         if self.file is not None:
-            self.file.put(article_id, version, etag, body)
+            self.file.put_later(article_id, version, etag, body)  # never waits: see PageFile
         return page
+
+    def flush(self) -> None:
+        """Wait until the pages kept so far are written to the page file."""
+        if self.file is not None:
+            self.file.flush()
 
     def clear(self) -> None:
         self.memory.clear()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -97,12 +99,12 @@ def test_most_agreed_uses_confidence_not_raw_ratio():
 
 def test_vocal_minority_and_silent_majority_are_told_apart():
     # group A: 6 of 10 comments with few ▲; group B: 2 comments with most ▲; group C: the rest
-    pairs = [(2, 1)] * 6 + [(80, 5)] * 2 + [(10, 3)] * 2
+    pairs = [(4, 2)] * 6 + [(80, 5)] * 2 + [(10, 3)] * 2
     members = [[0, 1, 2, 3, 4, 5], [6, 7], [8, 9]]
     thread, _ = v.comment_stats(pairs)
     a, b, c = v.group_votes(members, pairs, thread)
     total_up = sum(u for u, _ in pairs)
-    assert math.isclose(a.comment_share, 0.6) and math.isclose(a.up_share, 12 / total_up)
+    assert math.isclose(a.comment_share, 0.6) and math.isclose(a.up_share, 24 / total_up)
     assert math.isclose(b.up_share, 160 / total_up) and math.isclose(b.down_share, 10 / thread.down)
     assert a.kind == "vocal-minority"
     assert b.kind == "silent-majority"
@@ -127,3 +129,37 @@ def test_labels_and_kinds_are_always_known_values(pairs):
     for g in v.group_votes([m for m in members if m], pairs, thread):
         assert g.kind in v.GROUP_KINDS
         assert 0.0 <= g.up_share <= 1.0 and 0.0 <= g.down_share <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("up", "down", "kind"),
+    [
+        (58, 30, "leaning"),  # 66 %: the comment rules called this divisive, the text "leaning"
+        (30, 20, "divisive"),
+        (10, 40, "opposed"),
+        (80, 10, "consensus"),
+        (12, 7, "low-signal"),  # 19 votes: under the stance rule's floor
+    ],
+)
+def test_a_lone_groups_kind_is_its_stance(up, down, kind):
+    pairs = [(up, down)] + [(0, 0)] * 11
+    thread, _ = v.comment_stats(pairs)
+    (g,) = v.group_votes([list(range(12))], pairs, thread)
+    assert g.kind == kind
+
+
+@given(st.lists(st.tuples(counts, counts), min_size=2, max_size=40), st.integers(1, 39))
+@settings(max_examples=150, deadline=None)
+def test_kind_never_contradicts_the_stance_the_text_states(pairs, cut):
+    """The table and the group cards show the kind, the discussion text words the stance:
+    apart from the two representation kinds, they are the same judgement."""
+    cut = min(cut, len(pairs) - 1)
+    members = [list(range(cut)), list(range(cut, len(pairs)))]
+    thread, _ = v.comment_stats(pairs)
+    same = {"common-ground": "consensus", "split": "divisive", "opposed": "opposed", "leaning": "leaning",
+            "low-signal": "low-signal"}
+    for g in v.group_votes(members, pairs, thread):
+        if g.kind in ("vocal-minority", "silent-majority"):
+            assert v.group_stance(g.up, g.down) != "low-signal"
+        else:
+            assert g.kind == same[v.group_stance(g.up, g.down)]

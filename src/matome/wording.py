@@ -33,11 +33,13 @@ SUPPORT_TERM = "賛同率"
 
 KIND_TEXT = {
     "consensus": "多くが賛同",
-    "divisive": "賛否が拮抗",
+    "divisive": "賛否が割れている",
     "vocal-minority": "コメント数の割に▲が少ない",
     "silent-majority": "コメント数の割に▲が多い",
     "low-signal": "評価が少ない",
-    "mixed": "評価はまちまち",
+    "leaning": "賛同がやや多い",
+    "opposed": "反対が多い",
+    "mixed": "評価はまちまち",  # digests made before digest-7
 }
 
 STANCE_TEXT = {

@@ -44,7 +44,7 @@ REPRESENTATION_FACTOR = 1.5
 KIND_MIN_COMMENTS = 10
 
 LABELS = ("consensus", "divisive", "low-signal", "mixed")
-GROUP_KINDS = ("low-signal", "vocal-minority", "silent-majority", "divisive", "consensus", "mixed")
+GROUP_KINDS = ("low-signal", "vocal-minority", "silent-majority", "divisive", "consensus", "leaning", "opposed")
 
 
 def wilson_lower(up: int, total: int, z: float = Z) -> float:
@@ -170,21 +170,57 @@ class GroupVotes:
     kind: str
 
 
+#: Group stances (Jigsaw sensemaking's rule on a group's pooled votes): at least
+#: ``STANCE_MIN_VOTES`` votes, smoothed agree rate (▲ + 1) / (▲ + ▼ + 2) at least
+#: ``COMMON_GROUND`` is common ground, between ``SPLIT_LOW`` and ``SPLIT_HIGH`` a split, below
+#: ``SPLIT_LOW`` opposed, and between ``SPLIT_HIGH`` and ``COMMON_GROUND`` leaning.
+STANCE_MIN_VOTES = 20
+COMMON_GROUND = 0.7
+SPLIT_LOW = 0.4
+SPLIT_HIGH = 0.6
+STANCES = ("common-ground", "split", "opposed", "leaning", "low-signal")
+#: A group's kind for each stance (the comment labels' names where they mean the same).
+_STANCE_KIND = {"common-ground": "consensus", "split": "divisive", "opposed": "opposed", "leaning": "leaning",
+                "low-signal": "low-signal"}
+
+
+def smoothed_agree(up: int, down: int) -> float:
+    return (up + 1) / (up + down + 2)
+
+
+def group_stance(up: int, down: int) -> str:
+    """``common-ground``, ``split``, ``opposed``, ``leaning`` or ``low-signal`` (see above)."""
+    if up + down < STANCE_MIN_VOTES:
+        return "low-signal"
+    a = smoothed_agree(up, down)
+    if a >= COMMON_GROUND:
+        return "common-ground"
+    if SPLIT_LOW <= a <= SPLIT_HIGH:
+        return "split"
+    if a < SPLIT_LOW:
+        return "opposed"
+    return "leaning"
+
+
 def group_kind(
     comment_share: float, up_share: float, up: int, down: int, groups: int, thread: ThreadVotes
 ) -> str:
     """The kind of a group among ``groups`` groups (see docs/votes.md), checked in order:
 
-    * ``low-signal``: the group's ▲+▼ is under the thread's low-signal threshold;
+    * ``low-signal``: the group's ▲+▼ is under ``STANCE_MIN_VOTES`` (the stance rule's floor);
     * ``vocal-minority``: more comments than an average group (share ≥ 1/groups) but a
       ▲ share at most its comment share / 1.5;
     * ``silent-majority``: more ▲ than an average group (▲ share ≥ 1/groups) and a ▲ share
       at least 1.5 × its comment share;
       (these two only with 2+ groups and at least KIND_MIN_COMMENTS comments in the thread)
-    * ``divisive`` / ``consensus`` / ``mixed`` by the comment rules on the group's totals.
+    * otherwise the group's stance (:func:`group_stance`, the rule the discussion text states):
+      ``consensus`` (common ground), ``divisive`` (split), ``leaning`` or ``opposed``.
+
+    The table, the group cards and the discussion text so never disagree: a group at 66 % is
+    "賛同がやや多い" in all of them, not 賛否が拮抗 in the table and おおむね好意的 in the text.
     """
     total = up + down
-    if thread.total == 0 or total < thread.low_signal_below:
+    if thread.total == 0 or total < STANCE_MIN_VOTES:
         return "low-signal"
     fair = 1.0 / max(groups, 1)
     compare = groups > 1 and thread.comments >= KIND_MIN_COMMENTS
@@ -192,7 +228,7 @@ def group_kind(
         return "vocal-minority"
     if compare and up_share >= fair and up_share >= REPRESENTATION_FACTOR * comment_share:
         return "silent-majority"
-    return _stance(up, total)
+    return _STANCE_KIND[group_stance(up, down)]
 
 
 def group_votes(
@@ -250,32 +286,3 @@ def most_disputed(stats: Iterable[VoteStat]) -> int | None:
         if best is None or key > best[0]:
             best = (key, i)
     return None if best is None else best[1]
-
-
-#: Group stances (Jigsaw sensemaking's rule on a group's pooled votes): at least
-#: ``STANCE_MIN_VOTES`` votes, smoothed agree rate (▲ + 1) / (▲ + ▼ + 2) at least
-#: ``COMMON_GROUND`` is common ground, between ``SPLIT_LOW`` and ``SPLIT_HIGH`` a split, below
-#: ``SPLIT_LOW`` opposed, and between ``SPLIT_HIGH`` and ``COMMON_GROUND`` leaning.
-STANCE_MIN_VOTES = 20
-COMMON_GROUND = 0.7
-SPLIT_LOW = 0.4
-SPLIT_HIGH = 0.6
-STANCES = ("common-ground", "split", "opposed", "leaning", "low-signal")
-
-
-def smoothed_agree(up: int, down: int) -> float:
-    return (up + 1) / (up + down + 2)
-
-
-def group_stance(up: int, down: int) -> str:
-    """``common-ground``, ``split``, ``opposed``, ``leaning`` or ``low-signal`` (see above)."""
-    if up + down < STANCE_MIN_VOTES:
-        return "low-signal"
-    a = smoothed_agree(up, down)
-    if a >= COMMON_GROUND:
-        return "common-ground"
-    if SPLIT_LOW <= a <= SPLIT_HIGH:
-        return "split"
-    if a < SPLIT_LOW:
-        return "opposed"
-    return "leaning"

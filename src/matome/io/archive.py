@@ -29,7 +29,6 @@ from matome.model import (
     Headline,
     RecordInfo,
     Verbatim,
-    Votes,
     comment_from_row,
 )
 

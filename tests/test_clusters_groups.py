@@ -14,7 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 from matome.analyze.clusters import Clustering, cluster, near_duplicates
 from matome.analyze.labels import MAX_LABEL_CHARS, NO_TEXT_LABEL, OTHER_LABEL, is_statement, is_stop_phrase
 from matome.analyze.partition import n_groups
-from matome.ja.tokens import tokenize
+from matome.ja.tokens import content_words_of, tokenize
 from matome.analyze.vectors import embed
 from matome.ja.normalize import normalize
 
@@ -492,3 +492,43 @@ def test_key_phrases_leave_out_formal_nouns():
     phrases = {p for g in c.groups for p in g.key_phrases}
     assert phrases, "no key phrases at all"
     assert not phrases & {"せい", "おかげ", "所為", "お陰"}
+
+
+def test_a_representative_names_what_its_group_is_about():
+    """The best-voted, most central member that names none of the group's key phrases nor a
+    word of its label is not quoted first when another member does name them."""
+    from matome.analyze.representatives import representatives
+
+    centre = np.array([1.0, 0.0])
+    x = np.array([[1.0, 0.0], [0.9, 0.436], [0.8, 0.6], [0.7, 0.714]])
+    up = np.array([500.0, 3.0, 2.0, 1.0])
+    down = np.zeros(4)
+    texts = ["残念だけど、本当にスゴイ!!!", "デジタル庁って名前がダメだろう", "名前で印象が決まる", "印象操作だ"]
+    plain = representatives(x, centre, None, up, down, texts)
+    assert plain[0] == 0  # votes and centrality alone pick the chatty one
+    topic = np.array([False, True, True, True])
+    chosen = representatives(x, centre, None, up, down, texts, on_topic=topic)
+    assert chosen[0] != 0 and chosen[:2] == [1, 2]
+    # no member names the topic: the order is the plain one
+    assert representatives(x, centre, None, up, down, texts, on_topic=np.zeros(4, dtype=bool)) == plain
+
+
+def test_quoted_members_name_their_group_where_one_can(seed_path):
+    """On the seed's 37 real comments with their votes, every group quotes first a member that
+    names one of its key phrases or a word of its label (there, one always can)."""
+    from matome.analyze.clusters import _on_topic
+    from matome.analyze.labels import phrases_of
+    from matome.io.archive import read_path
+
+    comments = read_path(str(seed_path)).entries[0].comments
+    texts = [x.text for x in comments]
+    c = cluster(texts, up=[x.votes.up for x in comments], down=[x.votes.down for x in comments])
+    named = [g for g in c.groups if not g.other and g.representatives]
+    assert len(named) >= 3
+    for g in named:
+        members = list(g.members)
+        toks = {i: tokenize(normalize(texts[i])) for i in members}
+        words = {i: content_words_of(toks[i]) for i in members}
+        phrases = {i: phrases_of(toks[i]) for i in members}
+        topic = _on_topic(members, g.key_phrases, g.label, phrases, words)
+        assert topic[members.index(g.representatives[0])], (g.label, texts[g.representatives[0]])

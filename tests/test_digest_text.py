@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from archive_factory import make_entry
 from matome.analyze import votes as v
 from matome.analyze.digest import DigestSettings, apply_digest, digest_entry, digest_from_dict, digest_to_dict
-from matome.analyze.discussion import clean_label
+from matome.analyze.discussion import clean_label, repeats_label
 from matome.io.archive import read_path, read_text, write_entry
 
 from conftest import SEED_PATH
@@ -528,3 +528,17 @@ def test_comment_stats_read_from_a_digest_are_the_dataclass_s():
     assert set(vars(built)) == {f.name for f in dataclasses.fields(CommentStat)}
     bare = _comment_stat({"position": 0, "up": 0, "down": 0, "wilson": 0, "controversy": 0, "label": "low-signal"})
     assert bare == CommentStat(0, 0, 0, None, 0.0, 0.0, "low-signal", None)
+
+
+@pytest.mark.parametrize(
+    ("quote", "label", "repeats"),
+    [
+        ("デジタル庁って名前がダメだろう。", "デジタル庁って名前がダメだろう", True),
+        ("そもそも、デジタル庁って名前がダメだろう。", "デジタル庁って名前がダメだろう", True),
+        ("そもそも、デジタル庁って名前がダメだろう。中身より先に名前で損をしている。", "デジタル庁って名前がダメだろう", False),
+        ("印象って操作ができますよね。", "デジタル庁って名前がダメだろう", False),
+        ("ＡＩは怖い！", "AIは怖い", True),
+    ],
+)
+def test_a_quote_that_only_repeats_the_label_is_told(quote, label, repeats):
+    assert repeats_label(quote, label) is repeats

@@ -254,7 +254,9 @@ def _cluster(texts, up, down, method, seed, vectors, vector_method, layout_name)
         for j, g in enumerate(ids):
             pos = members[g]
             rival = rival_cosines(xg[pos], cents, j)
-            reps = representatives(xg[pos], cents[j], rival, g_up[pos], g_down[pos], [inputs.texts[p] for p in pos])
+            topic = _on_topic(pos, keys.get(g, ()), labels[g].text, phrase_counts, inputs.words)
+            reps = representatives(xg[pos], cents[j], rival, g_up[pos], g_down[pos], [inputs.texts[p] for p in pos],
+                                   on_topic=topic)
             groups.append(_group(g, level, parent.get(g) if level else None, pos, grp, uniq, copies,
                                  labels[g].text, keys.get(g, ()), [pos[r] for r in reps],
                                  labels[g].index, labels[g].start))
@@ -288,6 +290,14 @@ def _cluster(texts, up, down, method, seed, vectors, vector_method, layout_name)
         method=used,
         vector_method="given" if vectors is not None else vector_method,
     )
+
+
+def _on_topic(pos: list[int], keys: tuple[str, ...], label: str, phrase_counts, words) -> np.ndarray:
+    """Which members name what their group is about: one of its key phrases, or a content word
+    of its label."""
+    label_words = set(content_words_of(tokenize(normalize(label))))
+    return np.array([any(k in phrase_counts[p] for k in keys) or bool(label_words.intersection(words[p]))
+                     for p in pos], dtype=bool)
 
 
 def _centre(x: np.ndarray) -> np.ndarray:

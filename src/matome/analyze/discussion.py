@@ -115,6 +115,19 @@ def quote_of(comment: Comment, max_chars: int = MAX_QUOTE_CHARS, phrases: Sequen
     return Quote(text[start:end], comment.position, start)
 
 
+#: A quote that holds the label and fewer than this many other characters only repeats it.
+REPEAT_SLACK = 10
+
+
+def repeats_label(quote: str, label: str) -> bool:
+    """Whether ``quote`` says no more than ``label``: the same text, or the label with a few
+    characters around it (「そもそも、デジタル庁って名前がダメだろう。」 under the label
+    「デジタル庁って名前がダメだろう」), trailing punctuation aside."""
+    q = _norm(quote).rstrip("。！？!?")
+    lab = _norm(label).rstrip("。！？!?")
+    return q == lab or (bool(lab) and lab in q and len(q) - len(lab) < REPEAT_SLACK)
+
+
 def _norm(s: str) -> str:
     from matome.ja.normalize import normalize
 
@@ -235,14 +248,13 @@ class _Writer:
     def group_quote(self, g: Group) -> Quote | None:
         """The quote of the first representative that has one and does not merely repeat the
         label, else of the best-supported member."""
-        label = _norm(g.label)
         rest = sorted(
             (p for p in g.members if p not in g.representatives),
             key=lambda p: (-(self.stats[p].wilson if p in self.stats else 0.0), p),
         )
         for p in [*g.representatives, *rest[:50]]:
             q = self.quote(p)
-            if q is not None and _norm(q.text).rstrip("。！？!?") != label.rstrip("。！？!?"):
+            if q is not None and not repeats_label(q.text, g.label):
                 return q
         return None
 

@@ -2,7 +2,8 @@
 
 A representative must be nearer its own group's centre than any other group's (cosine of its
 vector against the group centroids of the same level), so a quoted comment states the group's
-view rather than a neighbour's. Among those, Polis-style: ▲ support inside the thread matters
+view rather than a neighbour's. Among those, one that names what the group is about (one of
+its key phrases or a word of its label) comes first. Then, Polis-style: ▲ support inside the thread matters
 (Wilson lower bound of ▲/(▲+▼) × ln(1 + ▲), copies' votes included); a member with votes comes
 before one without when the group has any; the more central half of the group first;
 repetitive texts (「反対反対反対…」) last; ties go to the earlier comment. Score within those
@@ -76,10 +77,14 @@ def representatives(
     down: np.ndarray,
     texts: list[str],
     k: int = N_REPRESENTATIVES,
+    on_topic: np.ndarray | None = None,
 ) -> list[int]:
     """Positions (within the group) of up to ``k`` representatives, best first; only rows
     nearer this group than any other (``rival``: each row's best cosine to another group's
-    centre) are eligible (all rows when none is)."""
+    centre) are eligible (all rows when none is). ``on_topic`` marks the rows that name what
+    the group is about (its key phrases or its label's words): they come first, so that the
+    quote under 「デジタル庁って名前がダメだろう」 is not 「残念だけど、本当にスゴイ!!!」
+    because that one had more votes."""
     n = len(x)
     if n == 0:
         return []
@@ -93,8 +98,9 @@ def representatives(
     has_votes = (up + down) > 0
     any_votes = bool(has_votes[ok].any())
     rep = [repetitive(t) for t in texts]
+    off = np.zeros(n, dtype=bool) if on_topic is None or not on_topic[ok].any() else ~np.asarray(on_topic, dtype=bool)
     order = sorted(
         (p for p in range(n) if ok[p]),
-        key=lambda p: (rep[p], any_votes and not has_votes[p], central[p] < cutoff - 1e-12, -score[p], p),
+        key=lambda p: (rep[p], bool(off[p]), any_votes and not has_votes[p], central[p] < cutoff - 1e-12, -score[p], p),
     )
     return order[: min(k, len(order))]

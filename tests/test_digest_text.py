@@ -428,6 +428,23 @@ def test_quote_prefers_the_groups_topic_and_skips_lines_quoting_others():
     assert quote_of(Comment("あ" * 200 + "。", Votes())) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("少子化対策？ そんなのしてた？", "少子化対策？ そんなのしてた？"),  # the stub is what the reply answers
+        ("少子化対策？\nそんなのしてた？", "そんなのしてた？"),  # another line: not glued
+        ("えっ。 " + "い" * 78 + "。", "い" * 78 + "。"),  # glued, it would pass the quote length
+        ("子育て支援を増やすべきだと思う。 ほんと？", "子育て支援を増やすべきだと思う。 ほんと？"),
+    ],
+)
+def test_a_short_quote_keeps_the_stub_it_answers(text, quoted):
+    from matome.analyze.discussion import quote_of
+    from matome.model import Comment, Votes
+
+    q = quote_of(Comment(text, Votes(1, 0), position=0))
+    assert q.text == quoted and text[q.start : q.start + len(q.text)] == q.text
+
+
 _POOL = (
     "半導体の工場を国内に増やすべきだ。",
     "中国製のAIは個人情報が心配。",

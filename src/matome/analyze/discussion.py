@@ -80,7 +80,9 @@ def quote_of(comment: Comment, max_chars: int = MAX_QUOTE_CHARS, phrases: Sequen
     ``MIN_QUOTE_CHARS`` characters of text, not on a ``>`` line quoting another comment. The
     candidate containing the most of ``phrases`` (the group's key phrases, compared after
     normalization) wins; ties go to the earlier sentence. A short sentence is extended by the
-    following sentences on the same line while the whole stays within ``max_chars``.
+    following sentences on the same line while the whole stays within ``max_chars``, and keeps
+    the stubs just before it on the same line that are too short to be quoted alone (the
+    question a short reply answers).
 
     A quote is never cut inside a sentence: a comment whose sentences are all longer than
     ``max_chars`` has no quote.
@@ -105,6 +107,13 @@ def quote_of(comment: Comment, max_chars: int = MAX_QUOTE_CHARS, phrases: Sequen
         return None
     i = best[1]
     start, end = sents[i].start, sents[i].end
+    # a stub just before it on the same line, too short to be quoted alone, is what a short
+    # reply answers: 「少子化対策？ そんなのしてた？」 is quoted whole, not 「そんなのしてた？」
+    j = i - 1
+    while (j >= 0 and _quotable_text(sents[j].text) < MIN_QUOTE_CHARS and end - sents[j].start <= max_chars
+           and "\n" not in text[sents[j].end:start] and not _in_quoted_line(text, sents[j].start)):
+        start = sents[j].start
+        j -= 1
     k = i + 1
     while end - start < SHORT_SENTENCE and k < len(sents):
         nxt = sents[k]

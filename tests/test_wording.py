@@ -64,3 +64,18 @@ def test_markdown_names_each_top_groups_finer_groups_with_their_sizes():
         if len(children) > 5:
             assert line.endswith(f"ほか{len(children) - 5}グループ")
     assert checked >= 1
+
+
+def test_other_comes_last_in_the_markdown_even_when_it_is_the_largest():
+    chatter = [("あ" * k + "！", 1, 0) for k in range(1, 41)]  # 40 distinct comments without a word
+    topics = [(f"消費税の減税を急ぐべきだ。{p}では物価が上がっている。", 3, 1) for p in ("東京", "大阪", "札幌", "福岡", "仙台")]
+    topics += [(f"原発の再稼働には反対だ。{p}では説明が足りない。", 2, 2) for p in ("東京", "大阪", "札幌", "福岡", "仙台")]
+    entry = make_entry(410_002, comments=chatter + topics)
+    d = digest_entry(entry)
+    other = next(g for g in d.groups if g.other and g.parent is None)
+    assert len(other.members) > max(len(g.members) for g in d.groups if g.parent is None and not g.other)
+    md = to_markdown(entry, d)
+    rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| グループ")]
+    assert rows[-1].startswith(f"| {clean_label(other)} |")
+    heads = [line for line in md.splitlines() if line.startswith("### ")]
+    assert heads[-1].startswith(f"### {clean_label(other)}（")

@@ -174,7 +174,7 @@ def render_markdown(entry: Entry, digest: Digest) -> str:
 
     by_pos = {c.position: c for c in comments}
     tops = [g for g in digest.groups if g.parent is None] or list(digest.groups)
-    tops.sort(key=lambda g: (-len(g.members), g.id))
+    tops.sort(key=lambda g: (g.other, -len(g.members), g.id))  # その他 last, however large: it is no opinion
     if tops:
         out += ["## 意見グループ", ""]
         out += ["| グループ | 件数 | 割合 | ▲ | ▼ | 賛同率 | 全体の▲に占める割合 | 傾向 |", "|---|---:|---:|---:|---:|---:|---:|---|"]

@@ -18,16 +18,23 @@ row's text, a search walks the comments in ranking order (index ``ix_comments_ra
 stops at the page's last hit; only when the words are rare (fewer than a page among the
 first ``WALK_ROWS`` comments by ▲, or on SQLite fewer than ``WALK_ROWS`` index candidates)
 does it collect the index's candidates and sort them.
+
+The grouped search (:func:`search_articles`, one result per article with the total counted
+up to :data:`COUNT_CAP`) is bounded on both backends the same way (SQLite: :class:`_Sq`,
+PostgreSQL: :class:`_Pg`): each field tier newest first, stopping at the page; the articles
+found by their comments only by a walk of the ▲ index when the words are common, else by
+collecting their comments; the total from the cheap sources first, stopping at the cap.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import ARRAY, Connection, Integer, any_, cast, func, literal_column, or_, select, text
 
@@ -551,8 +558,9 @@ def _rank_key(kind: str, up: int, aid: int) -> tuple[int, int, int]:
 
 def _ranked_all(conn: Connection, terms: list[str], afilters: list, min_up: int, want: int,
                 cap: int) -> tuple[list[int], int, bool]:
-    """Every matching article found and ranked (PostgreSQL; SQLite when the index cannot
-    serve the words): the first ``want`` ids, the total (at most ``cap``) and whether it is exact."""
+    """Every matching article found and ranked (when no word can use the index: on
+    PostgreSQL, only 1-character words other than kanji; also the reference the bounded
+    paths are tested against): the first ``want`` ids, the total (at most ``cap``) and whether it is exact."""
     found: dict[int, tuple[str, int]] = {}
     for aid, (up, _) in _comment_groups(conn, terms, afilters, min_up).items():
         found[aid] = ("comment", up)
@@ -957,15 +965,19 @@ class _Pg:
         # every query here reads a bounded number of rows through an index, but is planned
         # as if it read every candidate: then JIT compilation (tens of ms) would be chosen,
         # and a scan of a whole table that tests each row's grams (reading every body's
-        # array) would look cheaper than the index. Both off for this search's transaction.
+        # array) would look cheaper than the index. Both off for this search's transaction;
+        # and no prefetch advice for the candidates' pages (a system call for each page,
+        # which the OS has cached already in the usual case).
         # (with the index watermarks and the tables' highest ids, in the same round trip)
         row = self.rows("SELECT current_setting('jit'), current_setting('enable_seqscan'), "
+                        "current_setting('effective_io_concurrency'), "
                         "set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true), "
+                        "set_config('effective_io_concurrency', '0', true), "
                         "(SELECT value FROM search_state WHERE name = %s), (SELECT max(id) FROM comments), "
                         "(SELECT value FROM search_state WHERE name = %s), (SELECT max(id) FROM articles)",
                         [pg_grams.COMMENTS, pg_grams.ARTICLES])[0]
-        self.settings = row[:2]
-        state = conn.info[_PG_STATE] = {pg_grams.COMMENTS: (row[4], row[5] or 0), pg_grams.ARTICLES: (row[6], row[7] or 0)}
+        self.settings = row[:3]
+        state = conn.info[_PG_STATE] = {pg_grams.COMMENTS: (row[6], row[7] or 0), pg_grams.ARTICLES: (row[8], row[9] or 0)}
         self.wm_comments, top_comments = state[pg_grams.COMMENTS]
         self.wm_articles, top_articles = state[pg_grams.ARTICLES]
         self.comments_tail = top_comments > self.wm_comments
@@ -1136,7 +1148,8 @@ class _Pg:
         """How many articles (at most ``cap``) hold the words in a field or a current comment.
         ``comment_ids``: every article found by its comments, when already known. The cheap
         sources first: for words the index settles, the fields from the index alone; else the
-        titles and summaries, then the comments, and the bodies last, only if still short."""
+        titles and summaries, then the comments, and the bodies last (a body read costs
+        about as much as two comments), only if still short."""
         if not self.fields:
             return min(cap, len(comment_ids if comment_ids is not None else self.comment_articles(set(), cap)))
         first = self.fields if self.exact else [c for c in self.fields if c != "body_text"]
@@ -1149,22 +1162,27 @@ class _Pg:
 
     def close(self) -> None:
         try:
-            self.rows("SELECT set_config('jit', %s, true), set_config('enable_seqscan', %s, true)", list(self.settings))
+            self.rows("SELECT set_config('jit', %s, true), set_config('enable_seqscan', %s, true), "
+                      "set_config('effective_io_concurrency', %s, true)", list(self.settings))
         finally:
             self.cur.close()
 
 
 def _pg_ranked(conn: Connection, terms: list[str], filters: tuple[str, list], min_up: int, article_id: int | None,
-               want: int, cap: int) -> tuple[list[int], int, bool] | None:
+               want: int, cap: int) -> tuple[list[int], Callable[[], tuple[int, bool]]] | None:
     """The same as :func:`_ranked_all` on PostgreSQL, reading only what the page and a bounded
     count need: each field tier from the index's candidates, newest first (stopping at
     ``want``); the articles found by their comments only by a walk of the ▲ order (a short
     one, and a longer one when the short one found enough matches to expect a page there),
     else by collecting all their comments; the total counted with a stop at ``cap`` (the
-    articles with a matching field first, then the comments' candidates streamed). None
-    when no word can use the index."""
+    articles with a matching field first, then the comments' candidates streamed, on
+    another connection while the page is ranked and read: the ranked ids and a function
+    giving the total and whether it is exact). None when no word can use the index."""
     if _pg_gin(tuple(terms)) is None:
         return None
+    counting = None
+    if PG_COUNT_APART and article_id is None:
+        counting = _Counting(conn.engine, terms, filters, min_up, cap)
     pg = _Pg(conn, terms, filters, min_up, article_id)
     try:
         ranked: list[int] = []
@@ -1185,10 +1203,52 @@ def _pg_ranked(conn: Connection, terms: list[str], filters: tuple[str, list], mi
                 groups = [aid for aid, _ in pg.groups()]
                 walked = pg.first_eligible(groups, need, set(ranked))
             ranked += walked
+        if counting is not None:
+            return ranked, counting.result
         total = pg.count(cap, groups)
-        return ranked, total, total < cap
+        return ranked, lambda: (total, total < cap)
+    except BaseException:
+        if counting is not None:
+            counting.join()
+        raise
     finally:
         pg.close()
+
+
+#: Count the PostgreSQL grouped search's total on a connection of its own, while the page is
+#: ranked and its rows read (the count streams up to a few thousand candidates, the page
+#: reads a few hundred rows: the server works on both at once).
+PG_COUNT_APART = True
+
+
+class _Counting(threading.Thread):
+    """:meth:`_Pg.count` on another connection of the engine's pool, in a thread."""
+
+    def __init__(self, engine, terms: list[str], filters: tuple[str, list], min_up: int, cap: int):
+        super().__init__(name="matome-search-count", daemon=True)
+        self.engine, self.terms, self.filters, self.min_up, self.cap = engine, terms, filters, min_up, cap
+        self.total: int | None = None
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                pg = _Pg(conn, self.terms, self.filters, self.min_up, None)
+                try:
+                    self.total = pg.count(self.cap)
+                finally:
+                    pg.close()
+        except BaseException as e:  # handed to the searching thread
+            self.error = e
+
+    def result(self) -> tuple[int, bool]:
+        """The total and whether it is exact (waits for the count)."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.total is not None
+        return self.total, self.total < self.cap
 
 @_one_state
 def search_articles(
@@ -1227,9 +1287,16 @@ def search_articles(
             found = _pg_ranked(conn, terms, _pg_filters(lo, hi, source, article_id), min_up, article_id, want + 1,
                                COUNT_CAP)
         if found is None:  # words no index serves
-            found = _ranked_all(conn, terms, _article_filters(lo, hi, source, article_id), min_up, want + 1,
-                                COUNT_CAP)
-        ranked, total, exact = found
+            ranked, total, exact = _ranked_all(conn, terms, _article_filters(lo, hi, source, article_id), min_up,
+                                               want + 1, COUNT_CAP)
+        else:  # the total may still be counted on another connection meanwhile
+            ranked, total_of = found
+            try:
+                page = ranked[offset:want]
+                results = tuple(_results(conn, terms, page, min_up)) if page else ()
+            finally:
+                total, exact = total_of()
+            return SearchPage(query, total, offset, limit, results, exact, len(ranked) > want)
     page, more = ranked[offset:want], len(ranked) > want
     if not page:
         return SearchPage(query, total, offset, limit, (), exact, more)

@@ -944,8 +944,9 @@ def _pg_gin(terms: tuple[str, ...]) -> str | None:
 
 
 #: The ▲-order walk of the PostgreSQL grouped search reads this many rows first; when they
-#: hold enough matches that ``PG_WALK_MAX`` rows should fill the page, that many next; else
-#: (or when those do not fill it) the candidates are collected.
+#: hold some of the page's articles, twice the rows that should hold all of them at that
+#: rate next, up to ``PG_WALK_MAX``; else (or when those do not fill it) the candidates are
+#: collected.
 PG_WALK_FIRST = 1000
 PG_WALK_MAX = 8000
 #: Rows fetched at a time from the index's candidates while counting (at first, at most).
@@ -1139,7 +1140,7 @@ class _Pg:
                     # the next fetch: about the rows still needed at the rate of new articles so far
                     read += len(batch)
                     rate = max(len(found), 1) / read
-                    size = min(PG_FETCH_MAX, max(PG_FETCH_FIRST, int(1.2 * (cap - len(found)) / rate)))
+                    size = min(PG_FETCH_MAX, max(PG_FETCH_FIRST, int(1.05 * (cap - len(found)) / rate)))
             finally:
                 cur.close()
         return list(found)[:cap]
@@ -1195,10 +1196,10 @@ def _pg_ranked(conn: Connection, terms: list[str], filters: tuple[str, list], mi
         if need > 0:
             walked: list[int] = []
             if article_id is None:
-                walked, matched = pg.walk(need, set(ranked), PG_WALK_FIRST)
-                # the longer walk only when the short one's matches promise a page
-                if len(walked) < need and len(walked) * PG_WALK_MAX >= 2 * need * PG_WALK_FIRST:
-                    walked, _ = pg.walk(need, set(ranked), PG_WALK_MAX)
+                walked, _ = pg.walk(need, set(ranked), PG_WALK_FIRST)
+                # a longer walk only when the short one's matches promise a page within PG_WALK_MAX
+                if 0 < len(walked) < need and (rows := -(-2 * need * PG_WALK_FIRST // len(walked))) <= PG_WALK_MAX:
+                    walked, _ = pg.walk(need, set(ranked), rows)
             if len(walked) < need:  # few (or scattered): every article found by comments (the count uses them too)
                 groups = [aid for aid, _ in pg.groups()]
                 walked = pg.first_eligible(groups, need, set(ranked))
@@ -1237,8 +1238,8 @@ class _Counting(threading.Thread):
                 pg = _Pg(conn, self.terms, self.filters, self.min_up, None)
                 try:
                     self.total = pg.count(self.cap)
-                finally:
-                    pg.close()
+                finally:  # (its settings end with the transaction, when the connection returns)
+                    pg.cur.close()
         except BaseException as e:  # handed to the searching thread
             self.error = e
 

@@ -1174,7 +1174,8 @@ def _pg_ranked(conn: Connection, terms: list[str], filters: tuple[str, list], mi
     """The same as :func:`_ranked_all` on PostgreSQL, reading only what the page and a bounded
     count need: each field tier from the index's candidates, newest first (stopping at
     ``want``); the articles found by their comments only by a walk of the ▲ order (a short
-    one, and a longer one when the short one found enough matches to expect a page there),
+    one, and a longer one sized by the short one's rate when that promises the page within
+    :data:`PG_WALK_MAX` rows),
     else by collecting all their comments; the total counted with a stop at ``cap`` (the
     articles with a matching field first, then the comments' candidates streamed, on
     another connection while the page is ranked and read: the ranked ids and a function

@@ -18,16 +18,23 @@ row's text, a search walks the comments in ranking order (index ``ix_comments_ra
 stops at the page's last hit; only when the words are rare (fewer than a page among the
 first ``WALK_ROWS`` comments by ▲, or on SQLite fewer than ``WALK_ROWS`` index candidates)
 does it collect the index's candidates and sort them.
+
+The grouped search (:func:`search_articles`, one result per article with the total counted
+up to :data:`COUNT_CAP`) is bounded on both backends the same way (SQLite: :class:`_Sq`,
+PostgreSQL: :class:`_Pg`): each field tier newest first, stopping at the page; the articles
+found by their comments only by a walk of the ▲ index when the words are common, else by
+collecting their comments; the total from the cheap sources first, stopping at the cap.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import ARRAY, Connection, Integer, any_, cast, func, literal_column, or_, select, text
 
@@ -551,8 +558,9 @@ def _rank_key(kind: str, up: int, aid: int) -> tuple[int, int, int]:
 
 def _ranked_all(conn: Connection, terms: list[str], afilters: list, min_up: int, want: int,
                 cap: int) -> tuple[list[int], int, bool]:
-    """Every matching article found and ranked (PostgreSQL; SQLite when the index cannot
-    serve the words): the first ``want`` ids, the total (at most ``cap``) and whether it is exact."""
+    """Every matching article found and ranked (when no word can use the index: on
+    PostgreSQL, only 1-character words other than kanji; also the reference the bounded
+    paths are tested against): the first ``want`` ids, the total (at most ``cap``) and whether it is exact."""
     found: dict[int, tuple[str, int]] = {}
     for aid, (up, _) in _comment_groups(conn, terms, afilters, min_up).items():
         found[aid] = ("comment", up)
@@ -880,6 +888,370 @@ def _sqlite_ranked(conn: Connection, terms: list[str], match: str, filters: tupl
         sq.close()
 
 
+# ---------------------------------------------------------- PostgreSQL: bounded, by the index
+
+
+def _pg_has(column: str, terms: list[str]) -> tuple[str, list[str]]:
+    """PostgreSQL: "``column`` holds every term in one of its width forms" for the plain
+    cursor (``%s`` parameters), with its parameters: ``strpos`` for 1–2 characters, ``LIKE``
+    for longer forms (as :func:`_contains`)."""
+    parts, params = [], []
+    for t in terms:
+        ors = []
+        for f in width_forms(t):
+            if len(f) < 3:
+                ors.append(f"strpos({column}, %s) > 0")
+                params.append(f)
+            else:
+                ors.append(f"{column} LIKE %s ESCAPE '\\'")
+                params.append(_like_pattern(f))
+        parts.append("(" + " OR ".join(ors) + ")")
+    return " AND ".join(parts), params
+
+
+def _pg_filters(lo, hi, source: str | None, article_id: int | None) -> tuple[str, list]:
+    """PostgreSQL: the article filters as `` AND …`` on ``a`` (articles), with their parameters."""
+    sql, params = "", []
+    if lo:
+        sql += " AND a.published_at >= %s"
+        params.append(lo[0])
+    if hi:
+        sql += " AND a.published_at <= %s" if hi[1] else " AND a.published_at < %s"
+        params.append(hi[0])
+    if source:
+        sql += " AND a.source = %s"
+        params.append(source)
+    if article_id is not None:
+        sql += " AND a.id = %s"
+        params.append(article_id)
+    return sql, params
+
+
+def _pg_exact(terms: list[str]) -> bool:
+    """Whether a row the bigram index lists for these words surely holds them: every form of
+    every word is one bigram or one kanji (two UTF-16 units at most) and served."""
+    return all(len(f.encode("utf-16-le")) <= 4 and pg_grams.term_codes(f) is not None
+               for t in terms for f in width_forms(t))
+
+
+_GIN_COLUMN = "__grams__"
+
+
+@functools.lru_cache(maxsize=256)
+def _pg_gin(terms: tuple[str, ...]) -> str | None:
+    """The bigram index's condition for ``terms`` on a placeholder column (see :func:`pg_grams.condition`)."""
+    return pg_grams.condition(_GIN_COLUMN, (width_forms(t) for t in terms))
+
+
+#: The ▲-order walk of the PostgreSQL grouped search reads this many rows first; when they
+#: hold some of the page's articles, twice the rows that should hold all of them at that
+#: rate next, up to ``PG_WALK_MAX``; else (or when those do not fill it) the candidates are
+#: collected.
+PG_WALK_FIRST = 1000
+PG_WALK_MAX = 8000
+#: Rows fetched at a time from the index's candidates while counting (at first, at most).
+PG_FETCH_FIRST = 100
+PG_FETCH_MAX = 2000
+
+
+class _Pg:
+    """One PostgreSQL grouped search over the plain DBAPI cursor (rows as tuples)."""
+
+    def __init__(self, conn: Connection, terms: list[str], filters: tuple[str, list], min_up: int,
+                 article_id: int | None):
+        self.conn = conn
+        self.cur = conn.connection.cursor()
+        self.terms, self.min_up, self.article_id = terms, min_up, article_id
+        self.filt, self.filt_params = filters
+        # every query here reads a bounded number of rows through an index, but is planned
+        # as if it read every candidate: then JIT compilation (tens of ms) would be chosen,
+        # and a scan of a whole table that tests each row's grams (reading every body's
+        # array) would look cheaper than the index. Both off for this search's transaction;
+        # and no prefetch advice for the candidates' pages (a system call for each page,
+        # which the OS has cached already in the usual case).
+        # (with the index watermarks and the tables' highest ids, in the same round trip)
+        row = self.rows("SELECT current_setting('jit'), current_setting('enable_seqscan'), "
+                        "current_setting('effective_io_concurrency'), "
+                        "set_config('jit', 'off', true), set_config('enable_seqscan', 'off', true), "
+                        "set_config('effective_io_concurrency', '0', true), "
+                        "(SELECT value FROM search_state WHERE name = %s), (SELECT max(id) FROM comments), "
+                        "(SELECT value FROM search_state WHERE name = %s), (SELECT max(id) FROM articles)",
+                        [pg_grams.COMMENTS, pg_grams.ARTICLES])[0]
+        self.settings = row[:3]
+        state = conn.info[_PG_STATE] = {pg_grams.COMMENTS: (row[6], row[7] or 0), pg_grams.ARTICLES: (row[8], row[9] or 0)}
+        self.wm_comments, top_comments = state[pg_grams.COMMENTS]
+        self.wm_articles, top_articles = state[pg_grams.ARTICLES]
+        self.comments_tail = top_comments > self.wm_comments
+        self.articles_tail = top_articles > self.wm_articles
+        self.fields = [] if min_up else list(_ARTICLE_COLUMNS.values())
+        cond = _pg_gin(tuple(terms))  # the same codes for every column
+        self.gin = {c: cond.replace(_GIN_COLUMN, "g." + c) for c in _ARTICLE_COLUMNS.values()}
+        self.comment_gin = cond.replace(_GIN_COLUMN, "g.grams")
+        self.exact = _pg_exact(terms)
+        self.field_has = {c: _pg_has("a." + c, terms) for c in self.fields}
+        # "no field of the article holds the words" (shorter fields are checked first)
+        self.no_field = (" AND NOT (" + " OR ".join(f"({h})" for h, _ in self.field_has.values()) + ")"
+                         if self.fields else "")
+        self.no_field_params = [p for _, ps in self.field_has.values() for p in ps]
+        self.has_text, self.has_text_params = _pg_has("c.text", terms)
+        self.walk_has, self.walk_has_params = _pg_has("w.text", terms)
+        # the comments' conditions (current, ▲, the words, the filters), on ``c`` joined to ``a``
+        self.comment_join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
+        self.comment_cond = f"c.position IS NOT NULL AND c.up >= %s AND {self.has_text}{self.filt}"
+        self.comment_params = [min_up, *self.has_text_params, *self.filt_params]
+        if article_id is not None:  # one article's comments: read through its index
+            self.comment_cond = "c.article_id = %s AND " + self.comment_cond
+            self.comment_params = [article_id, *self.comment_params]
+
+    def rows(self, sql: str, params: list) -> list[tuple]:
+        self.cur.execute(sql, params)
+        return self.cur.fetchall()
+
+    # -- the articles' fields
+
+    def field_tier(self, i: int, n: int) -> list[int]:
+        """The newest ``n`` articles whose field ``i`` is the best one holding the words."""
+        col = self.fields[i]
+        has = [self.field_has[c] for c in self.fields[:i + 1]]
+        cond = has[-1][0] + "".join(f" AND NOT ({h})" for h, _ in has[:-1]) + self.filt
+        params = has[-1][1] + [p for _, ps in has[:-1] for p in ps] + self.filt_params
+        # the rows not indexed yet are the newest: first
+        out = [r[0] for r in self.rows(f"SELECT a.id FROM articles a WHERE a.id > %s AND {cond} "
+                                       "ORDER BY a.id DESC LIMIT %s", [self.wm_articles, *params, n])
+               ] if self.articles_tail else []
+        if len(out) < n:
+            # the candidates from the index, then checked and sorted (OFFSET 0: not a walk of
+            # the primary key that tests every article's grams)
+            out += [r[0] for r in self.rows(
+                f"SELECT a.id FROM (SELECT g.id FROM article_grams g WHERE {self.gin[col]} OFFSET 0) k "
+                f"JOIN articles a ON a.id = k.id WHERE {cond} ORDER BY a.id DESC LIMIT %s", [*params, n - len(out)])]
+        return out
+
+    def field_ids(self, columns: list[str], cap: int, skip: set[int]) -> list[int]:
+        """Up to ``cap`` articles, ``skip`` aside, whose ``columns`` hold the words (the
+        unindexed ones first). For words the index settles, from the index alone."""
+        has = [self.field_has[c] for c in columns]
+        any_has = " OR ".join(f"({h})" for h, _ in has)
+        any_params = [p for _, ps in has for p in ps]
+        out: list[int] = []
+        if self.articles_tail:
+            out += [r[0] for r in self.rows(
+                f"SELECT a.id FROM articles a WHERE a.id > %s AND ({any_has}){self.filt} LIMIT %s",
+                [self.wm_articles, *any_params, *self.filt_params, cap + len(skip)]) if r[0] not in skip]
+        # each column's candidates on their own (a bitmap scan of the index for each: an OR
+        # of the columns is a scan that reads their arrays)
+        for col in columns:
+            if len(out) >= cap:
+                break
+            if self.exact:  # (joined to articles all the same: the grams of a deleted article stay)
+                sql = (f"SELECT a.id FROM (SELECT g.id FROM article_grams g WHERE {self.gin[col]} OFFSET 0) k "
+                       f"JOIN articles a ON a.id = k.id WHERE true{self.filt} LIMIT %s")
+                params = [*self.filt_params, cap + len(skip)]
+            else:
+                h, ps = self.field_has[col]
+                sql = (f"SELECT a.id FROM (SELECT g.id FROM article_grams g WHERE {self.gin[col]} OFFSET 0) k "
+                       f"JOIN articles a ON a.id = k.id WHERE {h}{self.filt} LIMIT %s")
+                params = [*ps, *self.filt_params, cap + len(skip)]
+            known = set(out)
+            out += [r[0] for r in self.rows(sql, params) if r[0] not in skip and r[0] not in known]
+        return out[:cap]
+
+    def eligible(self, aids: list[int]) -> set[int]:
+        """Of these articles, those that pass the filters and have no field holding the words."""
+        if not aids:
+            return set()
+        return {r[0] for r in self.rows(f"SELECT a.id FROM articles a WHERE a.id = ANY(%s){self.filt}{self.no_field}",
+                                        [aids, *self.filt_params, *self.no_field_params])}
+
+    def first_eligible(self, ordered: list[int], n: int, skip: set[int]) -> list[int]:
+        """The first ``n`` of ``ordered`` that pass the filters and have no field holding the
+        words (checked a few at a time)."""
+        out: list[int] = []
+        at, step = 0, max(2 * n, 16)
+        while len(out) < n and at < len(ordered):
+            chunk = [a for a in ordered[at:at + step] if a not in skip]
+            ok = self.eligible(chunk) if (self.fields or self.filt) else set(chunk)
+            out += [a for a in chunk if a in ok]
+            at += step
+            step *= 2
+        return out[:n]
+
+    # -- the comments
+
+    def groups(self) -> list[tuple[int, int]]:
+        """(article id, best ▲) of every article with a current comment holding the words (and
+        passing the filters), best ▲ first, then the newer article: the candidates fetched as
+        one array, then each comment by primary key."""
+        cand, params = "", []
+        if self.article_id is None:  # else: the article's comments through its index
+            sql = f"SELECT g.id FROM comment_grams g WHERE {self.comment_gin}"
+            if self.comments_tail:
+                sql += " UNION ALL SELECT id FROM comments WHERE id > %s"
+                params.append(self.wm_comments)
+            cand = f" AND c.id = ANY(ARRAY({sql}))"
+        return self.rows(f"SELECT c.article_id, max(c.up) AS up FROM comments c{self.comment_join} "
+                         f"WHERE {self.comment_cond}{cand} GROUP BY c.article_id ORDER BY up DESC, c.article_id DESC",
+                         [*self.comment_params, *params])
+
+    def walk(self, n: int, skip: set[int], budget: int) -> tuple[list[int], int]:
+        """The comments in ranking order (▲, then newer article, then position), the first
+        ``budget`` of them checked for the words: the first ``n`` (at most) eligible articles
+        among them, and how many of the rows held the words."""
+        rows = self.rows(
+            f"SELECT w.article_id FROM (SELECT up, article_id, position, text FROM comments "
+            f"WHERE position IS NOT NULL AND up >= %s ORDER BY up DESC, article_id DESC, position LIMIT %s) w "
+            f"WHERE {self.walk_has} ORDER BY w.up DESC, w.article_id DESC, w.position",
+            [self.min_up, budget, *self.walk_has_params])
+        # an article's first row is its best: any article not among these rows ranks after them
+        ordered = list(dict.fromkeys(r[0] for r in rows))
+        return self.first_eligible(ordered, n, skip), len(rows)
+
+    def comment_articles(self, skip: set[int], cap: int) -> list[int]:
+        """Up to ``cap`` articles, ``skip`` aside, with a current comment holding the words: the
+        candidates streamed (a server-side cursor) until that many are found."""
+        found: dict[int, None] = {}
+        sources = []
+        if self.article_id is not None:
+            sources.append((f"SELECT c.article_id FROM comments c{self.comment_join} WHERE {self.comment_cond}",
+                            self.comment_params))
+        else:
+            if self.comments_tail:
+                sources.append((f"SELECT c.article_id FROM comments c{self.comment_join} WHERE c.id > %s "
+                                f"AND {self.comment_cond}", [self.wm_comments, *self.comment_params]))
+            # OFFSET 0: the candidates from the index (a bitmap scan, in the table's order),
+            # each comment read by primary key, streamed (not a merge join along both keys)
+            sources.append((f"SELECT c.article_id FROM (SELECT g.id FROM comment_grams g WHERE {self.comment_gin} "
+                            f"OFFSET 0) k JOIN comments c ON c.id = k.id{self.comment_join} WHERE {self.comment_cond}",
+                            self.comment_params))
+        for sql, params in sources:
+            if len(found) >= cap:
+                break
+            cur = self.conn.connection.dbapi_connection.cursor(name="matome_comment_articles")
+            try:
+                cur.execute(sql, params)
+                size, read = PG_FETCH_FIRST, 0
+                while len(found) < cap:
+                    batch = cur.fetchmany(size)
+                    if not batch:
+                        break
+                    for (aid,) in batch:
+                        if aid not in skip:
+                            found[aid] = None
+                    # the next fetch: about the rows still needed at the rate of new articles so far
+                    read += len(batch)
+                    rate = max(len(found), 1) / read
+                    size = min(PG_FETCH_MAX, max(PG_FETCH_FIRST, int(1.05 * (cap - len(found)) / rate)))
+            finally:
+                cur.close()
+        return list(found)[:cap]
+
+    def count(self, cap: int, comment_ids: list[int] | None = None) -> int:
+        """How many articles (at most ``cap``) hold the words in a field or a current comment.
+        ``comment_ids``: every article found by its comments, when already known. The cheap
+        sources first: for words the index settles, the fields from the index alone; else the
+        titles and summaries, then the comments, and the bodies last (a body read costs
+        about as much as two comments), only if still short."""
+        if not self.fields:
+            return min(cap, len(comment_ids if comment_ids is not None else self.comment_articles(set(), cap)))
+        first = self.fields if self.exact else [c for c in self.fields if c != "body_text"]
+        seen = set(self.field_ids(first, cap, set()))
+        if len(seen) < cap:
+            seen.update(comment_ids if comment_ids is not None else self.comment_articles(seen, cap - len(seen)))
+        if len(seen) < cap and not self.exact:
+            seen.update(self.field_ids(["body_text"], cap - len(seen), seen))
+        return min(len(seen), cap)
+
+    def close(self) -> None:
+        try:
+            self.rows("SELECT set_config('jit', %s, true), set_config('enable_seqscan', %s, true), "
+                      "set_config('effective_io_concurrency', %s, true)", list(self.settings))
+        finally:
+            self.cur.close()
+
+
+def _pg_ranked(conn: Connection, terms: list[str], filters: tuple[str, list], min_up: int, article_id: int | None,
+               want: int, cap: int) -> tuple[list[int], Callable[[], tuple[int, bool]]] | None:
+    """The same as :func:`_ranked_all` on PostgreSQL, reading only what the page and a bounded
+    count need: each field tier from the index's candidates, newest first (stopping at
+    ``want``); the articles found by their comments only by a walk of the ▲ order (a short
+    one, and a longer one sized by the short one's rate when that promises the page within
+    :data:`PG_WALK_MAX` rows),
+    else by collecting all their comments; the total counted with a stop at ``cap`` (the
+    articles with a matching field first, then the comments' candidates streamed, on
+    another connection while the page is ranked and read: the ranked ids and a function
+    giving the total and whether it is exact). None when no word can use the index."""
+    if _pg_gin(tuple(terms)) is None:
+        return None
+    counting = None
+    if PG_COUNT_APART and article_id is None:
+        counting = _Counting(conn.engine, terms, filters, min_up, cap)
+    pg = _Pg(conn, terms, filters, min_up, article_id)
+    try:
+        ranked: list[int] = []
+        for i in range(len(pg.fields)):
+            if len(ranked) >= want:
+                break
+            ranked += pg.field_tier(i, want - len(ranked))
+        need = want - len(ranked)
+        groups = None
+        if need > 0:
+            walked: list[int] = []
+            if article_id is None:
+                walked, _ = pg.walk(need, set(ranked), PG_WALK_FIRST)
+                # a longer walk only when the short one's matches promise a page within PG_WALK_MAX
+                if 0 < len(walked) < need and (rows := -(-2 * need * PG_WALK_FIRST // len(walked))) <= PG_WALK_MAX:
+                    walked, _ = pg.walk(need, set(ranked), rows)
+            if len(walked) < need:  # few (or scattered): every article found by comments (the count uses them too)
+                groups = [aid for aid, _ in pg.groups()]
+                walked = pg.first_eligible(groups, need, set(ranked))
+            ranked += walked
+        if counting is not None:
+            return ranked, counting.result
+        total = pg.count(cap, groups)
+        return ranked, lambda: (total, total < cap)
+    except BaseException:
+        if counting is not None:
+            counting.join()
+        raise
+    finally:
+        pg.close()
+
+
+#: Count the PostgreSQL grouped search's total on a connection of its own, while the page is
+#: ranked and its rows read (the count streams up to a few thousand candidates, the page
+#: reads a few hundred rows: the server works on both at once).
+PG_COUNT_APART = True
+
+
+class _Counting(threading.Thread):
+    """:meth:`_Pg.count` on another connection of the engine's pool, in a thread."""
+
+    def __init__(self, engine, terms: list[str], filters: tuple[str, list], min_up: int, cap: int):
+        super().__init__(name="matome-search-count", daemon=True)
+        self.engine, self.terms, self.filters, self.min_up, self.cap = engine, terms, filters, min_up, cap
+        self.total: int | None = None
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                pg = _Pg(conn, self.terms, self.filters, self.min_up, None)
+                try:
+                    self.total = pg.count(self.cap)
+                finally:  # (its settings end with the transaction, when the connection returns)
+                    pg.cur.close()
+        except BaseException as e:  # handed to the searching thread
+            self.error = e
+
+    def result(self) -> tuple[int, bool]:
+        """The total and whether it is exact (waits for the count)."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.total is not None
+        return self.total, self.total < self.cap
+
 @_one_state
 def search_articles(
     conn: Connection,
@@ -912,8 +1284,21 @@ def search_articles(
         ranked, total, exact = _sqlite_ranked(conn, terms, match, _sq_filters(lo, hi, source, article_id), min_up,
                                               want + 1, COUNT_CAP)
     else:
-        afilters = _article_filters(lo, hi, source, article_id)
-        ranked, total, exact = _ranked_all(conn, terms, afilters, min_up, want + 1, COUNT_CAP)
+        found = None
+        if conn.dialect.name == "postgresql":
+            found = _pg_ranked(conn, terms, _pg_filters(lo, hi, source, article_id), min_up, article_id, want + 1,
+                               COUNT_CAP)
+        if found is None:  # words no index serves
+            ranked, total, exact = _ranked_all(conn, terms, _article_filters(lo, hi, source, article_id), min_up,
+                                               want + 1, COUNT_CAP)
+        else:  # the total may still be counted on another connection meanwhile
+            ranked, total_of = found
+            try:
+                page = ranked[offset:want]
+                results = tuple(_results(conn, terms, page, min_up)) if page else ()
+            finally:
+                total, exact = total_of()
+            return SearchPage(query, total, offset, limit, results, exact, len(ranked) > want)
     page, more = ranked[offset:want], len(ranked) > want
     if not page:
         return SearchPage(query, total, offset, limit, (), exact, more)
@@ -934,6 +1319,18 @@ def _results(conn: Connection, terms: list[str], page: list[int], min_up: int) -
                 f"SELECT article_id, position, up, down, text FROM comments WHERE article_id IN "
                 f"(SELECT value FROM json_each(?)) AND position IS NOT NULL AND up >= ? AND {has}",
                 [ids, min_up, *params]).fetchall()
+        finally:
+            cur.close()
+    elif conn.dialect.name == "postgresql":  # the plain cursor too
+        has, params = _pg_has("text", terms)
+        cur = conn.connection.cursor()
+        try:
+            cur.execute("SELECT id, title, source, published_at, summary_text, body_text FROM articles "
+                        "WHERE id = ANY(%s)", [page])
+            rows = {r[0]: r for r in cur.fetchall()}
+            cur.execute(f"SELECT article_id, position, up, down, text FROM comments WHERE article_id = ANY(%s) "
+                        f"AND position IS NOT NULL AND up >= %s AND {has}", [page, min_up, *params])
+            found_rows = cur.fetchall()
         finally:
             cur.close()
     else:

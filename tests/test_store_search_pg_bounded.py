@@ -233,3 +233,30 @@ def test_pg_exact_only_for_one_bigram_or_kanji():
     assert not S._pg_exact(["半導体"])  # its bigrams may lie apart
     assert not S._pg_exact(["の"])  # not served by the index
     assert not S._pg_exact(["日本", "の"])
+
+
+def test_a_busy_pool_counts_on_the_searchs_own_connection(archive, monkeypatch):
+    """With every pooled connection of the base size checked out (a busy web server), the
+    total is counted after the ranking on the search's own connection, not on another one
+    it would wait for; the pages are the same."""
+    store, entries, keys = archive
+    started = []
+    real = S._Counting
+
+    class Counting(real):
+        def __init__(self, *args, **kwargs):
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(S, "_Counting", Counting)
+    free = store.search_articles("賛成", limit=4)
+    assert started, "an idle pool should count on a connection of its own"
+    held = [store.engine.connect() for _ in range(store.engine.pool.size())]
+    try:
+        started.clear()
+        busy = store.search_articles("賛成", limit=4)
+        assert not started
+    finally:
+        for c in held:
+            c.close()
+    assert busy == free == brute_force(store, "賛成", monkeypatch, limit=4)

@@ -1183,7 +1183,7 @@ def _pg_ranked(conn: Connection, terms: list[str], filters: tuple[str, list], mi
     if _pg_gin(tuple(terms)) is None:
         return None
     counting = None
-    if PG_COUNT_APART and article_id is None:
+    if PG_COUNT_APART and article_id is None and _spare_connection(conn.engine):
         counting = _Counting(conn.engine, terms, filters, min_up, cap)
     pg = _Pg(conn, terms, filters, min_up, article_id)
     try:
@@ -1221,6 +1221,18 @@ def _pg_ranked(conn: Connection, terms: list[str], filters: tuple[str, list], mi
 #: ranked and its rows read (the count streams up to a few thousand candidates, the page
 #: reads a few hundred rows: the server works on both at once).
 PG_COUNT_APART = True
+
+
+def _spare_connection(engine) -> bool:
+    """Whether the engine's pool has a connection to spare for the count now: fewer checked
+    out than its base size. Under load (many searches at once, as on a busy web server) the
+    count runs on the search's own connection instead, so that no search waits for a pool
+    connection that other searches hold while they wait for theirs."""
+    pool = engine.pool
+    size, out = getattr(pool, "size", None), getattr(pool, "checkedout", None)
+    if not callable(size) or not callable(out):
+        return False
+    return out() < size()
 
 
 class _Counting(threading.Thread):

@@ -260,3 +260,22 @@ def test_a_busy_pool_counts_on_the_searchs_own_connection(archive, monkeypatch):
         for c in held:
             c.close()
     assert busy == free == brute_force(store, "賛成", monkeypatch, limit=4)
+
+
+def test_flat_search_walks_short_long_or_collects_with_the_same_hits(archive, monkeypatch):
+    """The flat search on PostgreSQL: a short walk of the ▲ order, a longer one sized by its
+    rate, or the index's candidates collected give the same hits; a walk of every row is the
+    reference."""
+    store, entries, keys = archive
+    configs = {"every row walked": (10**6, 10**6), "short then long walk": (5, 10**6), "collected": (1, 1)}
+    for query in QUERIES:
+        for kw in filters(keys, entries):
+            for limit, offset in PAGES[1:]:
+                got = {}
+                for name, (first, most) in configs.items():
+                    with monkeypatch.context() as m:
+                        m.setattr(S, "PG_WALK_FIRST", first)
+                        m.setattr(S, "PG_WALK_MAX", most)
+                        got[name] = store.search(query, limit=limit, offset=offset, **kw)
+                ref = got.pop("every row walked")
+                assert all(v == ref for v in got.values()), (query, kw, limit, offset)

@@ -330,17 +330,28 @@ def _comment_hits(conn: Connection, terms: list[str], afilters: list, article_id
             cursor.close()
     elif article_id is None:
         # the same walk in SQL, with the article filters joined (on both backends)
-        first = (
-            select(*cols, comments.c.text)
-            .with_hint(comments, "INDEXED BY ix_comments_rank", "sqlite")
-            .where(comments.c.position.is_not(None), *([comments.c.up >= min_up] if min_up else []))
-            .order_by(*order).limit(WALK_ROWS).subquery()
-        )
-        q = select(*(first.c[c.name] for c in cols)).where(*(_has(conn, first.c.text, t) for t in terms))
-        if afilters:
-            q = q.join_from(first, articles, articles.c.id == first.c.article_id).where(*afilters)
-        q = q.order_by(first.c.up.desc(), first.c.article_id.desc(), first.c.position).limit(want)
-        rows = [tuple(r) for r in conn.execute(q)]
+        def walk(n: int) -> list[tuple]:
+            first = (
+                select(*cols, comments.c.text)
+                .with_hint(comments, "INDEXED BY ix_comments_rank", "sqlite")
+                .where(comments.c.position.is_not(None), *([comments.c.up >= min_up] if min_up else []))
+                .order_by(*order).limit(n).subquery()
+            )
+            q = select(*(first.c[c.name] for c in cols)).where(*(_has(conn, first.c.text, t) for t in terms))
+            if afilters:
+                q = q.join_from(first, articles, articles.c.id == first.c.article_id).where(*afilters)
+            q = q.order_by(first.c.up.desc(), first.c.article_id.desc(), first.c.position).limit(want)
+            return [tuple(r) for r in conn.execute(q)]
+
+        if pg:
+            # a short walk first; a longer one only when its rate of hits promises the page
+            # within PG_WALK_MAX rows (twice the rows that should hold it); else the
+            # candidates straight away (middling words: 税金を, ウクライナ)
+            rows = walk(PG_WALK_FIRST)
+            if 0 < len(rows) < want and (n := -(-2 * want * PG_WALK_FIRST // len(rows))) <= PG_WALK_MAX:
+                rows = walk(n)
+        else:
+            rows = walk(WALK_ROWS)
         if len(rows) >= want:
             return rows
     q = select(*cols).where(comments.c.position.is_not(None), *(_has(conn, comments.c.text, t) for t in terms))

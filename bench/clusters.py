@@ -12,6 +12,15 @@
       * plain k-means on word TF-IDF (Sudachi content words, no SVD) given the gold k = 77.
 (d) The ministry's titles of the 10 largest gold groups beside the label of the matome group
     that overlaps each most (and the BERTopic-style label).
+--kouchou CSV: kouchou-ai (広聴AI) as its authors ran it on the same comments, read from the
+    ``hierarchical_initial_labels.csv`` that nasuka/kouchou-ai-clustering-experiment publishes
+    (commit 913c3b9, ``data/pubcom_outputs/20250421_パブコメ実験/``; any CSV with its columns
+    ``arg-id``, ``cluster-level-1-id``, ``cluster-level-2-id`` and ``cluster-level-2-label``
+    will do): ARI/AMI/NMI of both its levels and the ROUGE-L of its level-2 labels, beside ours;
+    with ``--kouchou-titles`` (its ``クラスタタイトル.csv`` there: ``level``, ``id``, ``label``) also
+    of its level-1 labels.
+    Its vectors and labels come from the LLM service kouchou-ai calls, so it is not rerun here; the file is
+    not in this repository (no licence) and is only read when given.
 --scale: ``cluster`` time and peak RSS on the 4,024 top-level comments of
     ``girlschannel_votes`` and on 20,000 comments of ``yahoo_comments_tkawai``, and the cost
     of the UMAP layout against the default PCA one.
@@ -264,6 +273,48 @@ def pubcom(seeds: int) -> tuple[str, dict]:
     return t, {"verdict": verdict, "titles": t2, "e5_time": e5_time, "rouge": t_rouge}
 
 
+def kouchou(path: Path, titles_path: Path | None = None) -> str:
+    """kouchou-ai's published grouping of the pubcom comments against the ministry's (see
+    ``--kouchou``): both levels, and its labels against the ministry's titles (level 2 from
+    ``path``; level 1 from ``titles_path``, its ``クラスタタイトル.csv``, when given)."""
+    import csv
+
+    ev = require_eval()
+    rows = jsonl(ev / "pubcom_kankyou_2025" / "kankyou_pubcom_labeled.jsonl")
+    gold = [int(r["gold_cluster"]) for r in rows]
+    titles = {int(r["gold_cluster"]): r["gold_cluster_title"] for r in rows}
+    with path.open(encoding="utf-8", newline="") as f:
+        theirs = {int(r["arg-id"]): r for r in csv.DictReader(f)}
+    names_of: dict[int, dict[str, str]] = {1: {}, 2: {}}
+    if titles_path is not None:
+        with titles_path.open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                names_of.setdefault(int(r["level"]), {})[r["id"]] = r["label"]
+    for r in theirs.values():
+        names_of[2][r["cluster-level-2-id"]] = r["cluster-level-2-label"]
+    missing = [r["idx"] for r in rows if int(r["idx"]) not in theirs]
+    if missing:
+        raise SystemExit(f"{path}: no row for arg-id {missing[0]} ({len(missing)} missing)")
+    out = []
+    for level in (1, 2):
+        pred = [theirs[int(r["idx"])][f"cluster-level-{level}-id"] for r in rows]
+        ids = {p: i for i, p in enumerate(sorted(set(pred)))}
+        a, m, n, k = scores(gold, [ids[p] for p in pred])
+        rouge = "—"
+        if all(p in names_of[level] for p in ids):
+            names = {i: names_of[level][p] for p, i in ids.items()}
+            rouge = f"{label_rouge(gold, titles, [ids[p] for p in pred], names):.3f}"
+        out.append([f"kouchou-ai, level {level} (its authors' run)", f"{a:.3f}", f"{m:.3f}", f"{n:.3f}", str(k), rouge])
+    c = cluster([r["comment"] for r in rows], seed=0)
+    lab = {g.id: ("" if g.other else g.label) for g in c.groups}
+    for name, pred in (("matome, shown top level", list(c.top_labels)), ("matome, fine level", list(c.labels))):
+        a, m, n, k = scores(gold, pred)
+        out.append([name, f"{a:.3f}", f"{m:.3f}", f"{n:.3f}", str(k), f"{label_rouge(gold, titles, pred, lab):.3f}"])
+    t = table(["grouping", "ARI", "AMI", "NMI", "groups", "label ROUGE-L vs ministry title"], out)
+    print(t)
+    return t
+
+
 def headroom(subsamples: int = 6, share: float = 0.9) -> str:
     """What the pubcom figures can tell apart, and how far the shown level can go.
 
@@ -368,9 +419,20 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--scale", action="store_true")
     ap.add_argument("--scale-only", action="store_true", help="print the scale table only")
+    ap.add_argument("--kouchou-only", action="store_true", help="print the kouchou-ai table (f) only")
+    ap.add_argument("--kouchou", type=Path, help="kouchou-ai's hierarchical_initial_labels.csv for pubcom")
+    ap.add_argument("--kouchou-titles", type=Path, help="kouchou-ai's クラスタタイトル.csv (its level-1 labels)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "clusters.md")
     args = ap.parse_args()
     load = " ".join(f"{v:.1f}" for v in __import__("os").getloadavg())
+    for opt, given in (("--kouchou", args.kouchou), ("--kouchou-titles", args.kouchou_titles)):
+        if given and not given.is_file():
+            ap.error(f"{opt}: no such file: {given}")
+    if args.kouchou_only:
+        if not args.kouchou:
+            ap.error("--kouchou-only needs --kouchou CSV")
+        kouchou(args.kouchou, args.kouchou_titles)
+        return
     if args.scale_only:
         require_eval()
         print(f"load average {load}")
@@ -381,7 +443,10 @@ def main() -> None:
         "# Opinion groups: benchmark results",
         "",
         f"Command: `.venv/bin/python bench/clusters.py --seeds {args.seeds}"
-        f"{' --scale' if args.scale else ''}` (2 cores, load average at start {load}).",
+        f"{' --scale' if args.scale else ''}"
+        f"{' --kouchou ' + args.kouchou.name if args.kouchou else ''}"
+        f"{' --kouchou-titles ' + args.kouchou_titles.name if args.kouchou_titles else ''}`"
+        f" (2 cores, load average at start {load}).",
         "",
         "## (c) pubcom_kankyou_2025: 337 comments, 77 gold groups (mean ± sd over seeds)",
         "",
@@ -405,6 +470,12 @@ def main() -> None:
         "## (e) What these figures can tell apart, and the ceiling of a shown level",
         "",
         headroom(),
+        "",
+        "## (f) kouchou-ai (広聴AI) on the same comments, as its authors ran it",
+        "",
+        *(["Its published grouping (`--kouchou`; its vectors and labels come from the LLM service kouchou-ai calls), "
+           "scored like ours:", "", kouchou(args.kouchou, args.kouchou_titles)] if args.kouchou else
+          ["skipped: give `--kouchou hierarchical_initial_labels.csv` (see the module documentation)."]),
         "",
     ]
     if args.scale:

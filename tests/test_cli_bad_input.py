@@ -188,3 +188,27 @@ def test_the_cases_cover_every_command():
     from matome.cli import COMMANDS
 
     assert {argv[0] for _, argv in CASES} >= set(COMMANDS)
+
+
+@pytest.mark.parametrize("keys", [["binary"], ["empty", "binary"], ["allbad_csv"], ["bad_jsonl"]])
+def test_a_failed_ingest_leaves_no_new_archive(files, keys, tmp_path):
+    db = tmp_path / "new.db"
+    r = run(["ingest", "--db", db, "--no-digest", *[files[k] for k in keys]])
+    assert "Traceback" not in r.err and r.code == 2, (r.code, r.err)
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its -wal/-shm
+
+
+def test_an_ingest_with_some_input_keeps_the_new_archive_and_an_old_one_is_never_removed(files, tmp_path):
+    db = tmp_path / "new.db"
+    r = run(["ingest", "--db", db, "--no-digest", files["good"], files["binary"]])
+    assert r.code == 1 and "failed: " in r.err, (r.code, r.err)
+    assert db.exists()
+    again = run(["ingest", "--db", db, "--no-digest", files["binary"]])
+    assert again.code == 2 and db.exists()  # it held an article before: it stays
+    from matome.store import open_store
+
+    store = open_store(str(db), create=False)
+    try:
+        assert [a.title for a in store.list_articles("latest", limit=5, offset=0)] == ["良い記事"]
+    finally:
+        store.close()

@@ -87,6 +87,17 @@ def test_ingest_and_redigest_with_the_cache_in_the_archive(db_url, tmp_path):
     assert "記事の要点として" in html
 
 
+def test_a_dry_run_ingest_creates_no_archive(tmp_path):
+    script, _ = _script()
+    db = tmp_path / "new.db"
+    (tmp_path / "server").mkdir()
+    with ScriptedServer(tmp_path / "server", script) as server:
+        dry = runner.invoke(app, ["ingest", str(SEED_PATH), "--db", str(db), *_llm(server), "--llm-dry-run"])
+        assert dry.exit_code == 0, dry.stderr
+        assert "calls" in dry.stdout and server.stats()["requests"] == 0
+    assert not any(p.name.startswith("new.db") for p in tmp_path.iterdir())
+
+
 def test_ingest_without_llm_sends_nothing_and_records_no_writer(db_url, tmp_path):
     result = runner.invoke(app, ["ingest", str(SEED_PATH), "--db", db_url])
     assert result.exit_code == 0, result.stderr

@@ -11,7 +11,9 @@ from alembic import command
 from matome.store import open_store
 from matome.store.engine import make_engine, resolve_url
 from matome.store.migrate import alembic_config, current_revision, head_revision
-from test_store_support import db_url, make_entry  # noqa: F401  (fixture)
+from test_store_support import make_entry
+
+pytest_plugins = ["test_store_support"]  # the db_url fixture: SQLite and PostgreSQL
 
 QUERIES = ["半導体", "日本", "AI", "の", "子育て 政府"]
 

@@ -20,7 +20,8 @@ from matome.commands.common import err_console, fail, plural, warn
 from matome.io.archive import ArchiveFormatError, EntryStream, archive_files, decode, read_bytes
 from matome.io.jsonl import read_jsonl
 from matome.model import Entry
-from matome.store import IngestReport, Store, StoreError, StoreURLError, open_store
+from matome.store import IngestReport, Store, StoreError, StoreURLError, open_store, resolve_url
+from matome.store.engine import sqlite_file
 
 DB_HELP = "The archive: a SQLAlchemy URL (sqlite:///…, postgresql://…) or a file path [env MATOME_DB; default ./matome.db]."
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
@@ -327,6 +328,24 @@ def plan_paths(paths: list[str], writer, settings, allow_private: bool) -> list:
     return calls
 
 
+def _new_sqlite_file(db: str | None) -> Path | None:
+    """The SQLite file this ingest is about to create (None: it exists, or not SQLite)."""
+    try:
+        path = sqlite_file(resolve_url(db))
+    except StoreURLError:
+        return None  # open_for_command says what is wrong with --db
+    return path if path is not None and not path.exists() else None
+
+
+def _remove_sqlite(path: Path) -> None:
+    """Remove a SQLite archive this ingest created and its journal files."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
 def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest(
@@ -367,18 +386,24 @@ def register(app: typer.Typer) -> None:
             except ValueError as e:
                 fail(f"--map: {e}")
         expand(paths)  # a missing path or an empty directory fails before the archive is opened
+        created = _new_sqlite_file(db)
         store = open_for_command(db, create=True)
         try:
             if writer is not None:
                 writer.cache = store.llm_cache()
             if writer is not None and options.dry_run:
                 llm_opts.print_plan(writer, plan_paths(paths, writer, parsed, allow_private))
-                return
-            report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed,
-                                  allow_private=allow_private, rewrite=writer.rewrite if writer else None,
-                                  mapping=parsed_map)
+                report = None
+            else:
+                report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed,
+                                      allow_private=allow_private, rewrite=writer.rewrite if writer else None,
+                                      mapping=parsed_map)
         finally:
             store.close()
+        if created is not None and (report is None or (report.failed and report.total == len(report.failed))):
+            _remove_sqlite(created)  # a dry run, or nothing went in: leave no empty archive behind
+        if report is None:
+            return
         llm_opts.report_usage(writer, False)
         if report.failed and report.total == len(report.failed) and len(report.failed) == 1:
             fail(str(report.failed[0]))  # the one input failed: nothing was ingested

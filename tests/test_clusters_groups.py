@@ -326,6 +326,11 @@ def test_bad_arguments_name_the_problem():
         ("結局は高卒と変わらない職に就く。", "結局は高卒と変わらない職に就く"),  # 結局 with its は
         ("ただの嘘だと思う", "ただの嘘だと思う"),  # ただ as an adjective, not the connective
         ("結局、誰も責任を取らない。", "誰も責任を取らない"),
+        ("そうだね、昔は結婚しか選択肢が無かったからね", "昔は結婚しか選択肢が無かったからね"),  # a reply's nod
+        ("同感 偏ってる思考の人多すぎて話にならない", "偏ってる思考の人多すぎて話にならない"),
+        ("うんざりする政策だ", "うんざりする政策だ"),  # うん only before its separator
+        ("わかるまで説明すべきだ", "わかるまで説明すべきだ"),
+        ("同意書を取るべきだ", "同意書を取るべきだ"),
     ],
 )
 def test_label_spans_drop_leading_connectives_only(text, expected):
@@ -389,6 +394,10 @@ def test_a_label_prefers_a_view_to_a_report_that_scores_the_same_otherwise(monke
         ("以下の点を改めるべきだ", True),
         ("8,000Bq/kg 以下の土壌を使うべきではない", False),  # 以下 after a number: "below"
         ("次の選挙で意思を示すべきだ", False),
+        ("そういう男が結婚したがる女もいる", True),  # points back at the comment it answers
+        ("そんな男と結婚とか1億積まれてもムリ", True),
+        ("こんな世の中に子供産みたくない", False),  # こんな + the thing itself: stands alone
+        ("結婚しないのはそういう理由だ", False),  # only at the start
     ],
 )
 def test_clauses_pointing_outside_themselves_are_told(clause, context):

@@ -108,11 +108,15 @@ _LEAD_CONNECTIVES = re.compile(
     r"|ほんと|本当に|やっぱり|やっぱ|やはり|もう|逆に|普通に|うーん|んー|えー|あー|はぁ|はあ"
     r"|さらに|そして|ただし|しかしながら|(?:又|更に|尚|なお|加えて)(?=[、,，])"
     r"|(?:この|その|上記の|前述の)?点(?:に関して|について|で)(?=[、,，])|(?:これ|それ)(?:に関して|について)(?=[、,，])"
-    r"|その上で|そのため|このため|それゆえ)[、,，\s]*"
+    r"|その上で|そのため|このため|それゆえ"
+    # a reply's agreement before its own point (「そうだね、昔は…」): only with its separator
+    r"|(?:そうだね|そうですね|そうそう|それな|ほんとそれ|ですよね|だよね|同感|同意|わかる|分かる|うん)(?=[、,，\s]))[、,，\s]*"
 )
-#: Words that point at text the reader of a label does not see (下記, 上記, この点, これでは):
+#: Words that point at text the reader of a label does not see (下記, 上記, この点, これでは, and
+#: a clause opening on そういう/そんな, which point back at the comment it answers):
 #: a clause holding one does not stand alone as a label.
-_CONTEXT_RE = re.compile(r"下記|上記|前述|後述|^以下の|同上|この点|その点|これでは|それでは|これは|それは|そこで|その後")
+_CONTEXT_RE = re.compile(r"下記|上記|前述|後述|^以下の|同上|この点|その点|これでは|それでは|これは|それは|そこで|その後"
+                         r"|^(?:そういう|そういった|ああいう|ああいった|そんな|あんな)")
 _OPINION_RE = re.compile(
     r"べき|(?:て|で)(?:ほしい|欲しい|ください|下さい)|を求め|反対|賛成|必要|不要|おかしい|問題(?:だ|です|である|では)"
     r"|不十分|不適切|許され(?:ない|ません)|(?:す|過)ぎ(?:る|ます|だ|です)?$|(?:方|ほう)が(?:いい|良い|よい|まし)"

@@ -212,3 +212,30 @@ def test_an_ingest_with_some_input_keeps_the_new_archive_and_an_old_one_is_never
         assert [a.title for a in store.list_articles("latest", limit=5, offset=0)] == ["良い記事"]
     finally:
         store.close()
+
+
+def test_a_new_archive_another_process_filled_meanwhile_is_kept(files, tmp_path, monkeypatch):
+    import matome.commands.ingest as ingest_cmd
+    from matome.io.archive import read_path
+    from matome.store import IngestReport, open_store
+
+    db = tmp_path / "new.db"
+
+    def racing(store, paths, **_):
+        other = open_store(str(db))  # a second ingest stores an article into the same new file
+        try:
+            other.ingest_entries(read_path(files["good"]).entries, digest=False)
+        finally:
+            other.close()
+        report = IngestReport()
+        report.add_failure(files["binary"], "cannot be read")
+        return report
+
+    monkeypatch.setattr(ingest_cmd, "ingest_paths", racing)
+    r = run(["ingest", "--db", db, "--no-digest", files["binary"]])
+    assert r.code == 2, (r.code, r.err)
+    store = open_store(str(db), create=False)
+    try:
+        assert store.count_articles() == 1  # this ingest failed, but the file holds the other's article
+    finally:
+        store.close()

@@ -398,10 +398,16 @@ def register(app: typer.Typer) -> None:
                 report = ingest_paths(store, paths, digest=not no_digest, keep_going=keep_going, settings=parsed,
                                       allow_private=allow_private, rewrite=writer.rewrite if writer else None,
                                       mapping=parsed_map)
+            # a dry run, or nothing went in: leave no empty archive behind (unless another
+            # process has filled the new file meanwhile)
+            if created is not None and (report is None or (report.failed and report.total == len(report.failed))):
+                created = created if store.count_articles() == 0 else None
+            else:
+                created = None
         finally:
             store.close()
-        if created is not None and (report is None or (report.failed and report.total == len(report.failed))):
-            _remove_sqlite(created)  # a dry run, or nothing went in: leave no empty archive behind
+        if created is not None:
+            _remove_sqlite(created)
         if report is None:
             return
         llm_opts.report_usage(writer, False)

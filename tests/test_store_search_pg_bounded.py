@@ -279,3 +279,142 @@ def test_flat_search_walks_short_long_or_collects_with_the_same_hits(archive, mo
                         got[name] = store.search(query, limit=limit, offset=offset, **kw)
                 ref = got.pop("every row walked")
                 assert all(v == ref for v in got.values()), (query, kw, limit, offset)
+
+
+class FlatSpy:
+    """Which paths of the direct PostgreSQL flat search (``search._PgFlat``) ran."""
+
+    def __init__(self, monkeypatch):
+        self.calls: Counter = Counter()
+        real = S._PgFlat.fetch
+
+        def fetch(flat, sql, params):
+            if sql.startswith("WITH c0"):
+                self.calls["fields"] += 1
+                if flat.calls_fields:
+                    self.calls["more candidates"] += 1  # a field not filled by its first candidates
+                flat.calls_fields += 1
+            elif "comment_grams" in sql:
+                self.calls["collected"] += 1
+                if "UNION ALL SELECT id FROM comments" in sql:
+                    self.calls["comments tail"] += 1
+            else:
+                self.calls["walk"] += 1
+            if "UNION ALL SELECT id FROM articles" in sql:
+                self.calls["articles tail"] += 1
+            return real(flat, sql, params)
+
+        real_init = S._PgFlat.__init__
+
+        def init(flat, *args, **kwargs):
+            real_init(flat, *args, **kwargs)
+            flat.calls_fields = 0
+            self.calls["direct"] += 1
+
+        monkeypatch.setattr(S._PgFlat, "fetch", fetch)
+        monkeypatch.setattr(S._PgFlat, "__init__", init)
+
+
+# the direct flat search's configurations, each against the general path walking every row
+FLAT_CONFIGS = {
+    "default": {},
+    "short then long walk": {"PG_WALK_FIRST": 5, "PG_WALK_MAX": 10**6},
+    "collected": {"PG_WALK_FIRST": 1, "PG_WALK_MAX": 1},
+    "fields from few candidates": {"PG_FLAT_SPARE": 0, "PG_FLAT_GROW": 2, "PG_WALK_FIRST": 1, "PG_WALK_MAX": 1},
+}
+FLAT_QUERIES = QUERIES + ["賛成 の", "半導体 の"]
+
+
+def flat_reference(store, query, monkeypatch, **kw):
+    with monkeypatch.context() as m:
+        m.setattr(S, "PG_FLAT_DIRECT", False)
+        m.setattr(S, "PG_WALK_FIRST", 10**6)
+        m.setattr(S, "PG_WALK_MAX", 10**6)
+        return store.search(query, **kw)
+
+
+def test_direct_flat_search_equals_the_general_path(archive, monkeypatch):
+    """The direct flat search (plain cursor, the fields from their newest candidates) gives
+    the hits, order and snippets of the general path walking every row, with every filter
+    (those it does not serve go the general way) and page."""
+    store, entries, keys = archive
+    for name, values in FLAT_CONFIGS.items():
+        with monkeypatch.context() as m:
+            for k, v in values.items():
+                m.setattr(S, k, v)
+            spy = FlatSpy(m)
+            for query in FLAT_QUERIES:
+                for kw in filters(keys, entries):
+                    for limit, offset in PAGES:
+                        got = store.search(query, limit=limit, offset=offset, **kw)
+                        ref = flat_reference(store, query, monkeypatch, limit=limit, offset=offset, **kw)
+                        assert got == ref, (name, query, kw, limit, offset)
+            assert spy.calls["direct"] and spy.calls["walk"] and spy.calls["fields"], (name, spy.calls)
+            if name != "default" and name != "short then long walk":
+                assert spy.calls["collected"], (name, spy.calls)
+            if name == "fields from few candidates":
+                assert spy.calls["more candidates"], spy.calls
+
+
+def test_direct_flat_search_finds_rows_not_indexed_yet(monkeypatch):
+    """Articles and comments above the index watermarks (a search that could not index) are
+    found by the direct flat search as by the general path walking every row."""
+    if not pg_url():
+        pytest.skip(PG_SKIP)
+    url, drop = make_pg_schema_url(pg_url())
+    try:
+        with open_store(url) as s:
+            entries = corpus()
+            s.ingest_entries(entries[:35], digest=False)
+            s.build_search_index()
+            s.ingest_entries(entries[35:], digest=False)  # not indexed
+            monkeypatch.setattr(Store, "_ensure_index", lambda self: None)
+            for name, values in FLAT_CONFIGS.items():
+                with monkeypatch.context() as m:
+                    for k, v in values.items():
+                        m.setattr(S, k, v)
+                    spy = FlatSpy(m)
+                    for query in FLAT_QUERIES:
+                        for kw in ({}, {"min_up": 5}):
+                            for limit, offset in PAGES:
+                                got = s.search(query, limit=limit, offset=offset, **kw)
+                                assert got == flat_reference(s, query, monkeypatch, limit=limit, offset=offset, **kw)
+                    assert spy.calls["articles tail"], (name, spy.calls)
+                    if name == "collected":
+                        assert spy.calls["comments tail"], spy.calls
+    finally:
+        drop()
+
+
+def test_flat_search_reads_the_watermarks_once_and_still_indexes_first(monkeypatch):
+    """Store.search on PostgreSQL reads the index watermarks once per search (handed to the
+    search when nothing waits to be indexed); rows ingested since are indexed before the
+    search, as before."""
+    if not pg_url():
+        pytest.skip(PG_SKIP)
+    from matome.store import pg_grams
+
+    url, drop = make_pg_schema_url(pg_url())
+    try:
+        with open_store(url) as s:
+            entries = corpus()
+            s.ingest_entries(entries[:35], digest=False)
+            reads = []
+            real = pg_grams.state
+            monkeypatch.setattr(pg_grams, "state", lambda conn: reads.append(1) or real(conn))
+            with s.engine.connect() as c:
+                assert pg_grams.behind(c)
+            first = s.search("賛成", limit=5)
+            with s.engine.connect() as c:
+                assert not pg_grams.behind(c)  # indexed by the search
+            reads.clear()
+            again = s.search("賛成", limit=5)
+            assert len(reads) == 1 and again == first
+            s.ingest_entries(entries[35:], digest=False)
+            later = s.search("賛成", limit=5)
+            with s.engine.connect() as c:
+                assert not pg_grams.behind(c)
+            monkeypatch.undo()
+            assert later == flat_reference(s, "賛成", monkeypatch, limit=5)
+    finally:
+        drop()

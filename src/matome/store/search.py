@@ -201,6 +201,9 @@ def _pg_candidates(conn: Connection, terms: list[str], column: str | None = None
 
 
 _PG_STATE = "matome_pg_grams_state"
+#: ``conn.info`` key: the watermarks (:func:`pg_grams.state`) the caller read in the
+#: connection's current transaction, for the next search on it (taken by that search).
+PG_GIVEN_STATE = "matome_pg_grams_given_state"
 
 
 def _pg_any(candidates):
@@ -217,6 +220,9 @@ def _one_state(fn):
     def run(conn: Connection, *args, **kwargs):
         conn.info.pop(_PG_STATE, None)
         conn.info.pop(_PG_COUNTS, None)
+        given = conn.info.pop(PG_GIVEN_STATE, None)
+        if given is not None:  # read by the caller in this transaction
+            conn.info[_PG_STATE] = given
         try:
             return fn(conn, *args, **kwargs)
         finally:
@@ -433,28 +439,173 @@ def search(
     if want == 0:
         return []
     rows: list[tuple] = []  # (score, up, article id, position, kind, comment id or text, down)
-    for up, aid, pos, cid, down in _comment_hits(conn, terms, afilters, article_id, min_up, want):
-        rows.append((10 * KIND_WEIGHT["comment"], up, aid, pos, "comment", cid, down))
-    if not min_up:  # articles carry no votes of their own: ▲ 0
-        for kind in _ARTICLE_COLUMNS:
-            for aid, body in _article_hits(conn, kind, terms, afilters, want):
-                rows.append((10 * KIND_WEIGHT[kind], 0, aid, None, kind, body, 0))
+    pg = conn.dialect.name == "postgresql"
+    if pg and PG_FLAT_DIRECT and not afilters and _pg_gin(tuple(terms)) is not None:
+        flat = _PgFlat(conn, terms, min_up)
+        try:
+            rows = flat.rows(want)
+        finally:
+            flat.cur.close()
+    else:
+        for up, aid, pos, cid, down in _comment_hits(conn, terms, afilters, article_id, min_up, want):
+            rows.append((10 * KIND_WEIGHT["comment"], up, aid, pos, "comment", cid, down))
+        if not min_up:  # articles carry no votes of their own: ▲ 0
+            for kind in _ARTICLE_COLUMNS:
+                for aid, body in _article_hits(conn, kind, terms, afilters, want):
+                    rows.append((10 * KIND_WEIGHT[kind], 0, aid, None, kind, body, 0))
     rows.sort(key=lambda r: (-r[0], -r[1], -r[2], -1 if r[3] is None else r[3]))
     page = rows[offset:want]
     comment_ids = [r[5] for r in page if r[4] == "comment"]
-    texts = dict(conn.execute(select(comments.c.id, comments.c.text).where(comments.c.id.in_(comment_ids))).all()) if comment_ids else {}
     article_ids = sorted({r[2] for r in page})
-    meta = {
-        r.id: r for r in conn.execute(
-            select(articles.c.id, articles.c.title, articles.c.source, articles.c.published_at).where(articles.c.id.in_(article_ids))
-        )
-    } if article_ids else {}
+    if pg:  # the plain cursor: no statement to compile
+        cur = conn.connection.cursor()
+        try:
+            texts = {}
+            if comment_ids:
+                cur.execute("SELECT id, text FROM comments WHERE id = ANY(%s)", [comment_ids])
+                texts = dict(cur.fetchall())
+            meta = {}
+            if article_ids:
+                cur.execute("SELECT id, title, source, published_at FROM articles WHERE id = ANY(%s)", [article_ids])
+                meta = {r[0]: r[1:] for r in cur.fetchall()}
+        finally:
+            cur.close()
+    else:
+        texts = dict(conn.execute(select(comments.c.id, comments.c.text).where(comments.c.id.in_(comment_ids))).all()) if comment_ids else {}
+        meta = {
+            r.id: (r.title, r.source, r.published_at) for r in conn.execute(
+                select(articles.c.id, articles.c.title, articles.c.source, articles.c.published_at).where(articles.c.id.in_(article_ids))
+            )
+        } if article_ids else {}
     hits = []
+    forms = _snippet_terms(terms)
     for sc, up, aid, pos, kind, body, down in page:
         body = texts[body] if kind == "comment" else body
-        m = meta[aid]
-        hits.append(SearchHit(aid, kind, pos, m.title, snippet(body, _snippet_terms(terms)), up, down, float(sc), m.source, m.published_at))
+        title, source_, published_at = meta[aid]
+        hits.append(SearchHit(aid, kind, pos, title, snippet(body, forms), up, down, float(sc), source_, published_at))
     return hits
+
+
+#: PostgreSQL flat search without filters (other than ▲) on words the bigram index serves:
+#: :class:`_PgFlat` (plain cursor, the three fields in one statement, each from its newest
+#: candidates). False: the general path (:func:`_comment_hits`, :func:`_article_hits`).
+PG_FLAT_DIRECT = True
+#: The newest index candidates of an article field checked at first for the page's ``want``
+#: hits: ``want`` + this; when they do not hold enough, PG_FLAT_GROW times as many, and so on.
+PG_FLAT_SPARE = 10
+PG_FLAT_GROW = 8
+
+
+class _PgFlat:
+    """One PostgreSQL flat search (:func:`search` without article filters) over the plain
+    DBAPI cursor: the comments as :func:`_comment_hits` finds them (a short walk of the ▲
+    order, a longer one when its rate promises the page, else the index's candidates sorted);
+    the three article fields in one statement, each field's hits the first ``want`` that
+    hold the words among its newest index candidates (ordered by id, so a bounded number of
+    texts is read), more candidates only for a field they did not fill."""
+
+    def __init__(self, conn: Connection, terms: list[str], min_up: int):
+        self.conn, self.terms, self.min_up = conn, terms, min_up
+        self.cur = conn.connection.cursor()
+        state = conn.info.get(_PG_STATE)
+        if state is None:
+            state = conn.info[_PG_STATE] = pg_grams.state(conn)
+        self.state = state
+        self.gin = _pg_gin(tuple(terms))
+        assert self.gin is not None
+
+    def fetch(self, sql: str, params: list) -> list[tuple]:
+        self.cur.execute(sql, params)
+        return self.cur.fetchall()
+
+    def rows(self, want: int) -> list[tuple]:
+        """(score, up, article id, position, kind, comment id or text, down) of the best
+        ``want`` hits of each source (the comments, each field)."""
+        out = [(10 * KIND_WEIGHT["comment"], up, aid, pos, "comment", cid, down)
+               for up, aid, pos, cid, down in self.comment_hits(want)]
+        if not self.min_up:  # articles carry no votes of their own: ▲ 0
+            for kind, found in self.field_hits(want).items():
+                out += [(10 * KIND_WEIGHT[kind], 0, aid, None, kind, body, 0) for aid, body in found]
+        return out
+
+    def comment_hits(self, want: int) -> list[tuple]:
+        has, params = _pg_has("w.text", self.terms)
+        up = " AND up >= %s" if self.min_up else ""
+        up_params = [self.min_up] if self.min_up else []
+
+        def walk(n: int) -> list[tuple]:
+            return self.fetch(
+                f"SELECT w.up, w.article_id, w.position, w.id, w.down FROM (SELECT up, article_id, position, id, "
+                f"down, text FROM comments WHERE position IS NOT NULL{up} ORDER BY up DESC, article_id DESC, "
+                f"position LIMIT %s) w WHERE {has} ORDER BY w.up DESC, w.article_id DESC, w.position LIMIT %s",
+                [*up_params, n, *params, want])
+
+        # a short walk first; a longer one only when its rate of hits promises the page
+        # within PG_WALK_MAX rows (twice the rows that should hold it); else the candidates
+        rows = walk(PG_WALK_FIRST)
+        if 0 < len(rows) < want and (n := -(-2 * want * PG_WALK_FIRST // len(rows))) <= PG_WALK_MAX:
+            rows = walk(n)
+        if len(rows) >= want:
+            return rows
+        low, top = self.state[pg_grams.COMMENTS]
+        cand = f"SELECT g.id FROM comment_grams g WHERE {self.gin.replace(_GIN_COLUMN, 'g.grams')}"
+        cand_params = []
+        if top > low:  # the rows not indexed yet, by scan
+            cand += " UNION ALL SELECT id FROM comments WHERE id > %s"
+            cand_params.append(low)
+        has, params = _pg_has("c.text", self.terms)
+        # the candidates as one array, each comment read by primary key, then sorted (OFFSET
+        # 0: not a walk of the ranking index that tests each row against the array)
+        return self.fetch(
+            f"SELECT up, article_id, position, id, down FROM (SELECT c.up, c.article_id, c.position, c.id, c.down "
+            f"FROM comments c WHERE c.id = ANY(ARRAY({cand})) AND c.position IS NOT NULL{up.replace('up', 'c.up')} "
+            f"AND {has} OFFSET 0) k ORDER BY up DESC, article_id DESC, position LIMIT %s",
+            [*cand_params, *up_params, *params, want])
+
+    def field_hits(self, want: int) -> dict[str, list[tuple]]:
+        """{kind: (article id, text) of its newest ``want`` articles holding the words}."""
+        low, top = self.state[pg_grams.ARTICLES]
+        found: dict[str, list[tuple]] = {}
+        todo = {kind: want + PG_FLAT_SPARE for kind in _ARTICLE_COLUMNS}
+        while todo:
+            ctes, parts, params = [], [], []
+            for i, (kind, n) in enumerate(todo.items()):
+                col = _ARTICLE_COLUMNS[kind]
+                cand = f"SELECT g.id FROM article_grams g WHERE {self.gin.replace(_GIN_COLUMN, 'g.' + col)}"
+                if top > low:  # the rows not indexed yet, by scan (the newest: first)
+                    cand += " UNION ALL SELECT id FROM articles WHERE id > %s"
+                    params.append(low)
+                # the newest n candidates: one bitmap scan of the index, then sorted (OFFSET 0:
+                # not a backward walk of the primary key testing each row's grams); computed
+                # once (MATERIALIZED)
+                ctes.append(f"c{i} AS MATERIALIZED (SELECT ARRAY(SELECT id FROM ({cand} OFFSET 0) u "
+                            f"ORDER BY id DESC LIMIT %s) AS ids)")
+                params.append(n)
+            for i, kind in enumerate(todo):
+                col = _ARTICLE_COLUMNS[kind]
+                has, has_params = _pg_has("a." + col, self.terms)
+                # those of them holding the words, newest first, each read by primary key
+                parts.append(
+                    f"SELECT {i}, x.id, x.t, cardinality(c{i}.ids) FROM c{i} LEFT JOIN LATERAL (SELECT a.id, "
+                    f"a.{col} AS t FROM articles a WHERE a.id = ANY(c{i}.ids) AND {has} ORDER BY a.id DESC "
+                    f"LIMIT %s) x ON true")
+                params += [*has_params, want]
+            sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(f"({p})" for p in parts)
+            got: dict[int, list[tuple]] = {}
+            read: dict[int, int] = {}
+            for i, aid, body, n in self.fetch(sql, params):
+                read[i] = n
+                if aid is not None:
+                    got.setdefault(i, []).append((aid, body))
+            again = {}
+            for i, (kind, n) in enumerate(todo.items()):
+                rows = sorted(got.get(i, []), reverse=True)
+                found[kind] = rows
+                # fewer than the page although candidates were left: more of them
+                if len(rows) < want and read.get(i, 0) >= n:
+                    again[kind] = n * PG_FLAT_GROW
+            todo = again
+        return {kind: found[kind] for kind in _ARTICLE_COLUMNS}
 
 
 #: Snippets shown per article in the grouped search (its matching fields first, then its

@@ -530,8 +530,20 @@ class Store:
         return [VotePoint(*r) for r in conn.execute(q)]
 
     def search(self, query: str, **filters) -> list[SearchHit]:
-        """Hits for ``query`` (see :func:`matome.store.search.search`); on SQLite the search
-        index is first brought up to date when rows wait to be indexed."""
+        """Hits for ``query`` (see :func:`matome.store.search.search`); the search index is
+        first brought up to date when rows wait to be indexed. PostgreSQL: the index
+        watermarks are read on the search's own connection and, when nothing waits to be
+        indexed (the usual case), handed to the search, which then need not read them again."""
+        if self.dialect == "postgresql":
+            from matome.store import pg_grams
+            from matome.store.search import PG_GIVEN_STATE
+
+            with self.engine.connect() as conn:
+                state = pg_grams.state(conn)
+                if not any(top > low for low, top in state.values()):
+                    conn.info[PG_GIVEN_STATE] = state
+                    return _search(conn, query, **filters)
+            # (the connection given back first: indexing takes another one from the pool)
         self._ensure_index()
         with self.engine.connect() as conn:
             return _search(conn, query, **filters)

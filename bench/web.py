@@ -11,6 +11,11 @@ off); the first view of every article in turn (rendered and kept in a page file 
 at the start of the run); then random articles, served from the kept pages. Search: with
 its result cache off, then on. Peers: a static file (the framework's floor), the home page.
 
+The output names the machine: its CPU, the interpreter's time for a fixed loop and the
+serving stack's versions. Server CPU per request scales with the machine (the same code cost
+2–2.5× more per request on the slower machines of later sessions), so compare figures made
+on different machines by that line.
+
 Targets (issue 6, issue 13): article page ≥ 200 req/s with p95 ≤ 100 ms at concurrency 16,
 0 errors, one worker; ≤ 3 ms of server CPU per article page and ≤ 8 ms per search.
 """
@@ -324,6 +329,30 @@ async def drive(url: str, paths, duration: float, concurrency: int) -> dict:
     return _stats(lat, errors, elapsed)
 
 
+def machine_reference() -> str:
+    """What this machine and Python are, for comparing runs made on different machines: the
+    interpreter's speed on a fixed loop (best of five), and the versions of the serving stack."""
+    import importlib.metadata as md
+    import platform
+    import timeit
+
+    loop_ms = 1000 * min(timeit.repeat("sum(range(1_000_000))", number=1, repeat=5))
+    versions = []
+    for name in ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "jinja2"):
+        try:
+            versions.append(f"{name} {md.version(name)}")
+        except md.PackageNotFoundError:
+            versions.append(f"{name} -")
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return (f"machine: {cpu}, Python {platform.python_version()}: sum(range(10**6)) {loop_ms:.1f} ms "
+            f"(best of 5); {', '.join(versions)}")
+
+
 def main() -> None:
     try:
         import uvloop
@@ -398,6 +427,7 @@ def main() -> None:
     print()
     print(f"matome web, {n:,} articles, concurrency {args.concurrency}, {args.duration:.0f} s per scenario, "
           f"{os.cpu_count()} CPUs (client and server on the same machine)")
+    print(machine_reference())
     try:
         print(f"load average before the run: {load0[0]:.1f}, after: {os.getloadavg()[0]:.1f} (other work on the machine "
               "slows every figure; 'server CPU ms/req' does not depend on it much)")

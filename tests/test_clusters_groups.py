@@ -331,6 +331,11 @@ def test_bad_arguments_name_the_problem():
         ("うんざりする政策だ", "うんざりする政策だ"),  # うん only before its separator
         ("わかるまで説明すべきだ", "わかるまで説明すべきだ"),
         ("同意書を取るべきだ", "同意書を取るべきだ"),
+        ("そうでもないよ…女性は少なくとも未婚率かなり高い", "女性は少なくとも未婚率かなり高い"),  # a reply's denial
+        ("そんなことないです！若い人は頑張ってる", "若い人は頑張ってる"),
+        ("違うよ、税金が高いからだ", "税金が高いからだ"),
+        ("違う人が言ってた", "違う人が言ってた"),  # 違う as a word of the clause: no separator
+        ("そうじゃない家庭も多い", "そうじゃない家庭も多い"),
     ],
 )
 def test_label_spans_drop_leading_connectives_only(text, expected):
@@ -406,6 +411,26 @@ def test_clauses_pointing_outside_themselves_are_told(clause, context):
     assert needs_context(clause) is context
 
 
+@pytest.mark.parametrize(
+    "clause, question",
+    [
+        ("先進国で（移民は除く）出生率が高い国ってどこだろう", True),  # a question word + だろう
+        ("なんで上は分からないんだろう", True),
+        ("何のための制度なの", True),
+        ("国民の理解は得られるのか", True),
+        ("誰もいないの", False),  # 誰も, いつも, どこにでも: not question words
+        ("いつも思うんだろう", False),
+        ("どこにでもあるでしょう", False),
+        ("少子化対策もしないでしょ", False),  # an assertion asking for assent
+        ("先進国はどこも少子化 少子化対策なんて無理なんだろうね", False),
+    ],
+)
+def test_questions_are_told_from_statements(clause, question):
+    from matome.analyze.labels import is_question
+
+    assert is_question(clause, 0, len(clause)) is question
+
+
 def _two_label_inputs(texts):
     import matome.analyze.labels as lab
     from matome.analyze import wordvec
@@ -462,12 +487,15 @@ def test_fine_labels_are_not_pushed_away_from_their_sibling():
         ("汚染土の再利用には", True),
         ("検査したい人は症状を感じているだろうから", True),  # a reason without its conclusion
         ("私は好きだけど", True),
+        ("チー牛弱者男を叩くためにガルちゃん来てるので", True),  # の + で: a reason only
+        ("国が悪いんで", True),
         ("は高卒と変わらない職に就く", True),  # its first word was trimmed off
         ("検査数も一緒に発表して欲しい", False),
         ("国が責任を持って管理すべきです", False),
         ("そんなの許せないよね", False),
         ("もうやめて", False),
         ("再利用は矛盾", False),
+        ("そういうもんです", False),
     ],
 )
 def test_fragments_are_told_from_whole_statements(clause, fragment):

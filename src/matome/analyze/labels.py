@@ -109,8 +109,11 @@ _LEAD_CONNECTIVES = re.compile(
     r"|さらに|そして|ただし|しかしながら|(?:又|更に|尚|なお|加えて)(?=[、,，])"
     r"|(?:この|その|上記の|前述の)?点(?:に関して|について|で)(?=[、,，])|(?:これ|それ)(?:に関して|について)(?=[、,，])"
     r"|その上で|そのため|このため|それゆえ"
-    # a reply's agreement before its own point (「そうだね、昔は…」): only with its separator
-    r"|(?:そうだね|そうですね|そうそう|それな|ほんとそれ|ですよね|だよね|同感|同意|わかる|分かる|うん)(?=[、,，\s]))[、,，\s]*"
+    # a reply's agreement or denial before its own point (「そうだね、昔は…」, 「そうでもないよ…女性は…」):
+    # only with its separator
+    r"|(?:そうだね|そうですね|そうそう|それな|ほんとそれ|ですよね|だよね|同感|同意|わかる|分かる|うん"
+    r"|そうでもない|そんなことない|そんな事ない|そうじゃない|違う|ちがう)(?:よ|です|ですよ|けど)?(?=[、,，\s…‥！!])"
+    r")[、,，\s…‥！!]*"
 )
 #: Words that point at text the reader of a label does not see (下記, 上記, この点, これでは, and
 #: a clause opening on そういう/そんな, which point back at the comment it answers):
@@ -122,6 +125,10 @@ _OPINION_RE = re.compile(
     r"|不十分|不適切|許され(?:ない|ません)|(?:す|過)ぎ(?:る|ます|だ|です)?$|(?:方|ほう)が(?:いい|良い|よい|まし)"
     r"|当然|しかない|やめ(?:て|ろ|るべき)|撤回|中止"
 )
+#: A question word, and the endings that make a clause holding one a question.
+_WH_WORD_RE = re.compile(r"(?:どこ|どれ|どっち|どちら|なぜ|何故|なんで|何で|どうして|どうやって|だれ|誰|いつ|なに|何が|何を|何の|何な"
+                         r"|いくら|どんな|どういう)(?![もか]|でも|にでも)")
+_WH_ENDING_RE = re.compile(r"(?:だろう|でしょう|だろ|でしょ|の)(?:ね|な|ねぇ|なぁ)?$")
 _TRAIL = re.compile(r"(?:[\s。、．，！？!?｡…‥・〜～]|(?<=[^\x00-\x7f])[wｗ]+|[（(]笑[）)]|笑)+$")
 _URL_RE = re.compile(r"https?://|www\.")
 #: Particles that, right after a leading word, show it is part of the clause (結局は, 正直に).
@@ -207,12 +214,16 @@ def is_stop_phrase(s: str) -> bool:
 
 
 def is_question(text: str, start: int, end: int) -> bool:
-    """A clause that asks rather than states: it ends in か/の？ or a question mark follows it."""
+    """A clause that asks rather than states: it ends in か/の？ or a question mark follows it,
+    or it asks with a question word and ends in だろう/でしょう/の (「…国ってどこだろう」,
+    「なんで上は分からないんだろう」)."""
     clause = text[start:end].rstrip()
     after = text[end : end + 2]
     if clause.endswith(("か", "かな", "かね", "の?", "の？")):
         return True
-    return after.startswith(("?", "？", "か"))
+    if after.startswith(("?", "？", "か")):
+        return True
+    return bool(_WH_ENDING_RE.search(clause)) and bool(_WH_WORD_RE.search(clause))
 
 
 def needs_context(clause: str) -> bool:
@@ -231,15 +242,21 @@ def is_opinion(clause: str) -> bool:
 def is_fragment(tokens: Sequence[Token]) -> bool:
     """Whether a clause stops before its predicate or in the middle of a sentence: it ends in a
     case or topic particle (「…放射能濃度が」, 「…再利用には」) or a conjunctive one other than
-    て/で (「…だろうから」, 「…だけど」). A label must be a whole statement; such a clause, cut
-    at a line break or a 、, leaves the reader guessing what was said of it. Also a clause that
-    starts with a particle or auxiliary: the word it belonged to was trimmed off
+    て/で (「…だろうから」, 「…だけど」, and 「…来てるので」 read as の + で). A label must be a
+    whole statement; such a clause, cut at a line break or a 、, leaves the reader guessing what
+    was said of it. Also a clause that starts with a particle or auxiliary: the word it belonged
+    to was trimmed off
     (「結局は…」 less its connective 結局 is 「は…」)."""
     words = [t for t in tokens if t.pos[0] not in ("補助記号", "空白")]
     if words and words[0].pos[0] in ("助詞", "助動詞"):
         return True
     last = words[-1] if words else None
-    if last is None or last.pos[0] != "助詞":
+    if last is None:
+        return False
+    if (last.surface == "で" and last.pos[0] == "助動詞" and len(words) > 1
+            and words[-2].surface in ("の", "ん") and words[-2].pos[1] == "準体助詞"):
+        return True  # 「…来てるので」 read as の + で: a reason without its conclusion
+    if last.pos[0] != "助詞":
         return False
     if last.pos[1] in ("格助詞", "係助詞"):
         return True

@@ -336,6 +336,7 @@ def test_bad_arguments_name_the_problem():
         ("違うよ、税金が高いからだ", "税金が高いからだ"),
         ("違う人が言ってた", "違う人が言ってた"),  # 違う as a word of the clause: no separator
         ("そうじゃない家庭も多い", "そうじゃない家庭も多い"),
+        ("、、維新の党も此の侭じゃ党の姿勢を問われるぞ", "維新の党も此の侭じゃ党の姿勢を問われるぞ"),  # stray commas
     ],
 )
 def test_label_spans_drop_leading_connectives_only(text, expected):
@@ -412,6 +413,27 @@ def test_clauses_pointing_outside_themselves_are_told(clause, context):
 
 
 @pytest.mark.parametrize(
+    "clause, open_ended",
+    [
+        ("もしバスや電車の運転手がやりたい放題やっていたら", True),  # a condition only
+        ("それが嫌なら", True),
+        ("国民に説明したら", True),
+        ("この人間社会の基礎的な事柄すら", True),  # an open-ended particle
+        ("自分でやれば良い", False),
+        ("その程度の事すらできない", False),
+        ("政治家こそ責任を取るべき", False),
+        ("国が責任を持って管理すべきです", False),
+    ],
+)
+def test_clauses_left_open_are_told(clause, open_ended):
+    from matome.analyze.labels import is_fragment, is_open_ended
+
+    tokens = tokenize(normalize(clause))
+    assert is_open_ended(tokens) is open_ended
+    assert not is_fragment(tokens)  # a preference, not a rejection: chat puts conditions last
+
+
+@pytest.mark.parametrize(
     "clause, question",
     [
         ("先進国で（移民は除く）出生率が高い国ってどこだろう", True),  # a question word + だろう
@@ -457,6 +479,24 @@ def test_a_label_that_points_outside_itself_loses_to_one_that_stands_alone(monke
 
     assert label_with(0.0).text == "これでは説明会を毎月開くべきだ"
     assert label_with(default).text == "説明会を毎月開くべきだ"
+
+
+def test_a_clause_that_says_where_it_leads_wins_over_a_condition(monkeypatch):
+    import matome.analyze.labels as lab
+    from matome.analyze import wordvec
+
+    # the same content words; the condition comes first and wins the tie without the penalty
+    texts = ["国が説明会を毎月開いたら。", "国が説明会を毎月開いた。"]
+    inputs = _two_label_inputs(texts)
+    assert inputs.words[0] == inputs.words[1]
+    default = lab.OPEN_ENDED_PENALTY
+
+    def label_with(penalty):
+        monkeypatch.setattr(lab, "OPEN_ENDED_PENALTY", penalty)
+        return lab.statement_labels([{0: [0, 1]}], inputs, wordvec.embed_words, {0: ()})[0]
+
+    assert label_with(0.0).text == "国が説明会を毎月開いたら"
+    assert label_with(default).text == "国が説明会を毎月開いた"
 
 
 def test_fine_labels_are_not_pushed_away_from_their_sibling():

@@ -24,8 +24,9 @@ of its members, verbatim, at most ``MAX_LABEL_CHARS`` characters:
    (``IDEAL_CHARS``), 0.1 × the support of the comment it comes from (Wilson lower bound of
    ▲/(▲+▼)) and ``OPINION_WEIGHT`` when the clause states a view (``is_opinion``), minus
    ``CONTEXT_PENALTY`` when it points at text the label's reader does not see (``needs_context``:
-   下記, 上記, この点, これでは). Readers matched comments to labels by shared words first
-   (bench/reading.py).
+   下記, 上記, この点, これでは) and ``OPEN_ENDED_PENALTY`` when it ends on a condition or an
+   open-ended particle (``is_open_ended``: 「…やっていたら」, 「…事柄すら」). Readers matched
+   comments to labels by shared words first (bench/reading.py).
 3. Labels are unique in a digest: no label equals, contains or is contained in another
    (compared after normalization); the top level and larger groups choose first. A group
    where no candidate survives falls back (``_fallback``) to its best key phrase followed by
@@ -81,6 +82,8 @@ N_KEYWORDS = 8
 OPINION_WEIGHT = 0.3
 #: Subtracted from a clause that points at text outside it (``needs_context``).
 CONTEXT_PENALTY = 0.5
+#: Subtracted from a clause that ends on a condition or an open-ended particle (``is_open_ended``).
+OPEN_ENDED_PENALTY = 0.5
 #: Key phrases kept per group.
 N_KEY_PHRASES = 5
 #: The label of the group of comments that fit no group.
@@ -99,7 +102,7 @@ STOP_LABELS = frozenset(
 _POLITE_TAIL = re.compile(r"(?:です|ます|でした|だ|だよ|だね|よね|ね|よ|な|わ|なぁ|なあ|ー)+$")
 
 _LEAD_MARKERS = re.compile(
-    r"^(?:\s|[・･]|[>＞]+\s*[0-9０-９]*|&gt;\S*|[※＊*・●○◆■□▼▲→\-ー―]|[（(]無効[）)]|[0-9０-９]+[.．、)）:：]"
+    r"^(?:\s|[・･、。，．,.]|[>＞]+\s*[0-9０-９]*|&gt;\S*|[※＊*・●○◆■□▼▲→\-ー―]|[（(]無効[）)]|[0-9０-９]+[.．、)）:：]"
     r"|横(?:だけど|ですが|から|レス|失礼)?[、,\s]|よこ[、,\s]|ヨコ[、,\s])+"
 )
 _LEAD_CONNECTIVES = re.compile(
@@ -136,6 +139,8 @@ _PARTICLE_CHARS = frozenset("はもがのをにでとへや")
 #: A clause is not cut off after 、 when this particle precedes it (its subject would be lost).
 TOPIC_PARTICLES = "はがもを"
 _PREDICATE_POS = frozenset({"動詞", "形容詞", "助動詞"})
+#: Adverbial particles that leave the clause open when it ends on them (「…事柄すら」).
+_OPEN_ENDED = frozenset({"すら", "さえ", "こそ", "しか", "までも"})
 _OPEN, _CLOSE = "「『（(【", "」』）)】"
 
 
@@ -245,8 +250,7 @@ def is_fragment(tokens: Sequence[Token]) -> bool:
     て/で (「…だろうから」, 「…だけど」, and 「…来てるので」 read as の + で). A label must be a
     whole statement; such a clause, cut at a line break or a 、, leaves the reader guessing what
     was said of it. Also a clause that starts with a particle or auxiliary: the word it belonged
-    to was trimmed off
-    (「結局は…」 less its connective 結局 is 「は…」)."""
+    to was trimmed off (「結局は…」 less its connective 結局 is 「は…」)."""
     words = [t for t in tokens if t.pos[0] not in ("補助記号", "空白")]
     if words and words[0].pos[0] in ("助詞", "助動詞"):
         return True
@@ -261,6 +265,20 @@ def is_fragment(tokens: Sequence[Token]) -> bool:
     if last.pos[1] in ("格助詞", "係助詞"):
         return True
     return last.pos[1] == "接続助詞" and last.surface not in ("て", "で")
+
+
+def is_open_ended(tokens: Sequence[Token]) -> bool:
+    """Whether a clause ends on a condition (「…やっていたら」, 「…嫌なら」) or an
+    open-ended particle (「…事柄すら」): what it leads to is left unsaid. Not a fragment — chat
+    puts the condition last (「疑問は持ったほうがいいと思うよ 子供を大事にしたいなら」) — but a
+    clause that says where it leads is the better label (``OPEN_ENDED_PENALTY``)."""
+    words = [t for t in tokens if t.pos[0] not in ("補助記号", "空白")]
+    if not words:
+        return False
+    last = words[-1]
+    if last.pos[5].startswith("仮定形"):  # (…すれば: ば is a conjunctive particle, a fragment)
+        return True
+    return last.pos[1] == "副助詞" and last.surface in _OPEN_ENDED
 
 
 def is_statement(clause: str, tokens: Sequence[Token]) -> bool:
@@ -426,7 +444,7 @@ def _best_clause(pos, centre, cent_mat, col: int, word_sc, inp: LabelInputs, emb
                  tokens: dict[int, list[Token]], distinct: float) -> Label | None:
     sims = inp.vectors[pos] @ centre
     order = sorted(range(len(pos)), key=lambda k: (-sims[k], k))[:limit]
-    cands: list[tuple[int, int, int, str, list[str]]] = []  # (p, start, end, text, words)
+    cands: list[tuple[int, int, int, str, list[str], bool]] = []  # (p, start, end, text, words, open-ended)
     for k in order:
         p = pos[k]
         text = inp.texts[p]
@@ -441,7 +459,7 @@ def _best_clause(pos, centre, cent_mat, col: int, word_sc, inp: LabelInputs, emb
             toks = [t for t in tokens[p] if t.start >= a and t.start + len(t.surface) <= b]
             if not is_statement(clause, toks):
                 continue
-            cands.append((p, a, b, clause, content_words_of(toks)))
+            cands.append((p, a, b, clause, content_words_of(toks), is_open_ended(toks)))
     if not cands:
         return None
     vecs = embed_words([c[4] for c in cands])
@@ -457,7 +475,7 @@ def _best_clause(pos, centre, cent_mat, col: int, word_sc, inp: LabelInputs, emb
     top_word = word_sc[keywords[0]] if keywords and word_sc[keywords[0]] > 0 else 1.0
     key_weight = {w: word_sc[w] / top_word for w in keywords}
     scored: list[tuple[float, int]] = []
-    for k, (p, a, b, clause, words) in enumerate(cands):
+    for k, (p, a, b, clause, words, open_ended) in enumerate(cands):
         if not np.any(vecs[k]):
             continue
         cover = sum(key_weight.get(w, 0.0) for w in set(words))
@@ -466,10 +484,10 @@ def _best_clause(pos, centre, cent_mat, col: int, word_sc, inp: LabelInputs, emb
         length = -0.03 * max(0, lo - n) - 0.02 * max(0, n - hi)
         score = (SIMILARITY_WEIGHT * (own[k] - distinct * other[k]) + COVER_WEIGHT * min(cover, 2.5) + length
                  + 0.1 * float(inp.support[p]) + OPINION_WEIGHT * is_opinion(clause)
-                 - CONTEXT_PENALTY * needs_context(clause))
+                 - CONTEXT_PENALTY * needs_context(clause) - OPEN_ENDED_PENALTY * open_ended)
         scored.append((-round(score, 9), k))
     for _, k in sorted(scored):
-        p, a, _, clause, _ = cands[k]
+        p, a, _, clause, *_ = cands[k]
         if not _collides(clause, used):
             return Label(clause, inp.index[p], a)
     return None

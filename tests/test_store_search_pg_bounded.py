@@ -202,9 +202,10 @@ def test_ranking_matches_the_python_brute_force(archive, monkeypatch):
             assert page.total == len(want) and page.total_exact
 
 
-def test_rows_not_indexed_yet_are_ranked_and_counted(monkeypatch):
-    """Articles and comments above the index watermarks (a search that could not index) are
-    found by every path of the bounded search, as by the brute force."""
+@pytest.fixture
+def half_indexed(monkeypatch):
+    """A PostgreSQL archive whose last articles and comments lie above the index watermarks
+    (as when a search could not index), with searches that do not index first."""
     if not pg_url():
         pytest.skip(PG_SKIP)
     url, drop = make_pg_schema_url(pg_url())
@@ -215,17 +216,23 @@ def test_rows_not_indexed_yet_are_ranked_and_counted(monkeypatch):
             s.build_search_index()
             s.ingest_entries(entries[35:], digest=False)  # not indexed
             monkeypatch.setattr(Store, "_ensure_index", lambda self: None)
-            for values, _ in CONFIGS.values():
-                with monkeypatch.context() as m:
-                    for name, value in values.items():
-                        m.setattr(S, name, value)
-                    for cap in (1000, 6):
-                        m.setattr(S, "COUNT_CAP", cap)
-                        for query in QUERIES[:7]:
-                            for kw in ({}, {"min_up": 5}, {"source": "東京新聞"}):
-                                check(s, query, monkeypatch, **kw)
+            yield s
     finally:
         drop()
+
+
+def test_rows_not_indexed_yet_are_ranked_and_counted(half_indexed, monkeypatch):
+    """Articles and comments above the index watermarks (a search that could not index) are
+    found by every path of the bounded search, as by the brute force."""
+    for values, _ in CONFIGS.values():
+        with monkeypatch.context() as m:
+            for name, value in values.items():
+                m.setattr(S, name, value)
+            for cap in (1000, 6):
+                m.setattr(S, "COUNT_CAP", cap)
+                for query in QUERIES[:7]:
+                    for kw in ({}, {"min_up": 5}, {"source": "東京新聞"}):
+                        check(half_indexed, query, monkeypatch, **kw)
 
 
 def test_pg_exact_only_for_one_bigram_or_kanji():
@@ -356,34 +363,23 @@ def test_direct_flat_search_equals_the_general_path(archive, monkeypatch):
                 assert spy.calls["more candidates"], spy.calls
 
 
-def test_direct_flat_search_finds_rows_not_indexed_yet(monkeypatch):
+def test_direct_flat_search_finds_rows_not_indexed_yet(half_indexed, monkeypatch):
     """Articles and comments above the index watermarks (a search that could not index) are
     found by the direct flat search as by the general path walking every row."""
-    if not pg_url():
-        pytest.skip(PG_SKIP)
-    url, drop = make_pg_schema_url(pg_url())
-    try:
-        with open_store(url) as s:
-            entries = corpus()
-            s.ingest_entries(entries[:35], digest=False)
-            s.build_search_index()
-            s.ingest_entries(entries[35:], digest=False)  # not indexed
-            monkeypatch.setattr(Store, "_ensure_index", lambda self: None)
-            for name, values in FLAT_CONFIGS.items():
-                with monkeypatch.context() as m:
-                    for k, v in values.items():
-                        m.setattr(S, k, v)
-                    spy = FlatSpy(m)
-                    for query in FLAT_QUERIES:
-                        for kw in ({}, {"min_up": 5}):
-                            for limit, offset in PAGES:
-                                got = s.search(query, limit=limit, offset=offset, **kw)
-                                assert got == flat_reference(s, query, monkeypatch, limit=limit, offset=offset, **kw)
-                    assert spy.calls["articles tail"], (name, spy.calls)
-                    if name == "collected":
-                        assert spy.calls["comments tail"], spy.calls
-    finally:
-        drop()
+    s = half_indexed
+    for name, values in FLAT_CONFIGS.items():
+        with monkeypatch.context() as m:
+            for k, v in values.items():
+                m.setattr(S, k, v)
+            spy = FlatSpy(m)
+            for query in FLAT_QUERIES:
+                for kw in ({}, {"min_up": 5}):
+                    for limit, offset in PAGES:
+                        got = s.search(query, limit=limit, offset=offset, **kw)
+                        assert got == flat_reference(s, query, monkeypatch, limit=limit, offset=offset, **kw)
+            assert spy.calls["articles tail"], (name, spy.calls)
+            if name == "collected":
+                assert spy.calls["comments tail"], spy.calls
 
 
 def test_flat_search_reads_the_watermarks_once_and_still_indexes_first(monkeypatch):

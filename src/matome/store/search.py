@@ -747,20 +747,21 @@ def _sq_has(column: str, terms: list[str]) -> tuple[str, list[str]]:
     return " AND ".join(parts), params
 
 
-def _sq_filters(lo, hi, source: str | None, article_id: int | None) -> tuple[str, list]:
-    """SQLite: the article filters as `` AND …`` on ``a`` (articles), with their parameters."""
+def _plain_filters(lo, hi, source: str | None, article_id: int | None, mark: str = "?") -> tuple[str, list]:
+    """The article filters as `` AND …`` on ``a`` (articles) for the plain DBAPI cursor, with
+    their parameters; ``mark`` is the driver's placeholder (SQLite ``?``, psycopg ``%s``)."""
     sql, params = "", []
     if lo:
-        sql += " AND a.published_at >= ?"
+        sql += f" AND a.published_at >= {mark}"
         params.append(lo[0])
     if hi:
-        sql += " AND a.published_at <= ?" if hi[1] else " AND a.published_at < ?"
+        sql += f" AND a.published_at <= {mark}" if hi[1] else f" AND a.published_at < {mark}"
         params.append(hi[0])
     if source:
-        sql += " AND a.source = ?"
+        sql += f" AND a.source = {mark}"
         params.append(source)
     if article_id is not None:
-        sql += " AND a.id = ?"
+        sql += f" AND a.id = {mark}"
         params.append(article_id)
     return sql, params
 
@@ -1069,24 +1070,6 @@ def _pg_has(column: str, terms: list[str]) -> tuple[str, list[str]]:
                 params.append(_like_pattern(f))
         parts.append("(" + " OR ".join(ors) + ")")
     return " AND ".join(parts), params
-
-
-def _pg_filters(lo, hi, source: str | None, article_id: int | None) -> tuple[str, list]:
-    """PostgreSQL: the article filters as `` AND …`` on ``a`` (articles), with their parameters."""
-    sql, params = "", []
-    if lo:
-        sql += " AND a.published_at >= %s"
-        params.append(lo[0])
-    if hi:
-        sql += " AND a.published_at <= %s" if hi[1] else " AND a.published_at < %s"
-        params.append(hi[0])
-    if source:
-        sql += " AND a.source = %s"
-        params.append(source)
-    if article_id is not None:
-        sql += " AND a.id = %s"
-        params.append(article_id)
-    return sql, params
 
 
 def _pg_exact(terms: list[str]) -> bool:
@@ -1455,13 +1438,13 @@ def search_articles(
     match = _match_query(terms) if conn.dialect.name == "sqlite" else None
     # one more than the page: whether another page follows, when the total is not exact
     if match:  # SQLite with words the index serves (1-character ones as prefixes of bigrams)
-        ranked, total, exact = _sqlite_ranked(conn, terms, match, _sq_filters(lo, hi, source, article_id), min_up,
+        ranked, total, exact = _sqlite_ranked(conn, terms, match, _plain_filters(lo, hi, source, article_id), min_up,
                                               want + 1, COUNT_CAP)
     else:
         found = None
         if conn.dialect.name == "postgresql":
-            found = _pg_ranked(conn, terms, _pg_filters(lo, hi, source, article_id), min_up, article_id, want + 1,
-                               COUNT_CAP)
+            found = _pg_ranked(conn, terms, _plain_filters(lo, hi, source, article_id, "%s"), min_up, article_id,
+                               want + 1, COUNT_CAP)
         if found is None:  # words no index serves
             ranked, total, exact = _ranked_all(conn, terms, _article_filters(lo, hi, source, article_id), min_up,
                                                want + 1, COUNT_CAP)

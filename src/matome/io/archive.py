@@ -368,7 +368,47 @@ def _parse_discussion(raw: _Raw) -> DiscussionSummary:
 def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None, str]:
     """The comments and the trailer of a comments record, where the text of a following
     record with a damaged header starts inside it (None when there is none), and the
-    record's own text (without the trailer)."""
+    record's own text (without the trailer).
+
+    A record in the canonical layout (nearly every one) is read by :func:`_canonical_comments`,
+    anything else by :func:`_general_comments`; both give the same comments for it."""
+    chunks, n = raw.chunks, len(raw.chunks)
+    fast = _canonical_comments(raw.text, raw.body_start)
+    if fast is not None:
+        comments, i, cut = fast
+    else:
+        comments, i = _general_comments(raw)
+        # the offset of chunk i, without working out every chunk's
+        cut = raw.body_start + sum([len(c) for c in chunks[:i]]) + 2 * i
+    end, lost = len(raw.text), None
+    for k in range(i, n):
+        for line in chunks[k].split("\n"):
+            if line.strip() and not _MARKER_RE.match(line):
+                if _looks_like_lost_header(chunks[k]):
+                    # the next record's header line is damaged, so its text ran into this
+                    # record: this entry ends before it (resynchronise), the rest is reported
+                    end = lost = raw.offsets[k]
+                    break
+                raise _Bad(
+                    f"expected a comment ('{SEPARATOR}') or the end of the entry, found {line[:40]!r}",
+                    raw.offsets[k],
+                )
+        if lost is not None:
+            break
+    if i >= n:  # no chunk left: the record's text is all its own
+        cut = end
+    section = CommentSection(raw.info, tuple(comments))
+    if fast is None or raw.text[: raw.body_start] != _header(raw.info):
+        section = _finish(section, raw.text[:cut])
+    trailer = raw.text[cut:end]
+    if lost is not None and trailer.endswith(ENTRY_JOIN):
+        trailer = trailer[: -len(ENTRY_JOIN)]
+    return section, trailer, lost, raw.text[:cut]
+
+
+def _general_comments(raw: _Raw) -> tuple[list[Comment], int]:
+    """The comments of a comments record in any layout the format allows, and the index of
+    the chunk after the last one (where the trailer starts)."""
     chunks = raw.chunks
     comments: list[Comment] = []
     page, i, n = 1, 0, len(chunks)
@@ -415,28 +455,50 @@ def _parse_comments(raw: _Raw) -> tuple[CommentSection, str, int | None, str]:
             i += 1
         if nxt < n and i < nxt:
             raise _Bad("unexpected text after the comment's vote line", raw.offsets[i])
-    end, lost = len(raw.text), None
-    for k in range(i, n):
-        for line in chunks[k].split("\n"):
-            if line.strip() and not _MARKER_RE.match(line):
-                if _looks_like_lost_header(chunks[k]):
-                    # the next record's header line is damaged, so its text ran into this
-                    # record: this entry ends before it (resynchronise), the rest is reported
-                    end = lost = raw.offsets[k]
-                    break
-                raise _Bad(
-                    f"expected a comment ('{SEPARATOR}') or the end of the entry, found {line[:40]!r}",
-                    raw.offsets[k],
-                )
-        if lost is not None:
-            break
-    # the offset of chunk i, without working out every chunk's
-    cut = raw.body_start + sum([len(c) for c in chunks[:i]]) + 2 * i if i < n else end
-    section = _finish(CommentSection(raw.info, tuple(comments)), raw.text[:cut])
-    trailer = raw.text[cut:end]
-    if lost is not None and trailer.endswith(ENTRY_JOIN):
-        trailer = trailer[: -len(ENTRY_JOIN)]
-    return section, trailer, lost, raw.text[:cut]
+    return comments, i
+
+
+#: A comment as :func:`_comment_chunks` writes it: the separator and a spacer, its lines
+#: (each ending with U+00A0; none starting with ▲ or the separator, which the general path
+#: could read otherwise: it looks for the vote line from the next separator backwards), a
+#: spacer, the vote line and a spacer; then the spacer that starts a page, if one does.
+_CANONICAL_COMMENT_RE = re.compile(
+    f"{re.escape(SEPARATOR)}\u00a0\n\n\u00a0\n\n"
+    f"((?:(?!▲|{re.escape(SEPARATOR)})[^\n]*\u00a0\n\n)*?)"
+    "\u00a0\n\n▲(0|[1-9][0-9]{0,9}) ▼(0|[1-9][0-9]{0,9})\u00a0\n\n\u00a0\n\n"
+    f"(\u00a0\n\n(?={re.escape(SEPARATOR)}\u00a0\n\n\u00a0\n\n))?"
+)
+_LINE_END = NBSP + "\n\n"
+
+
+def _canonical_comments(text: str, start: int) -> tuple[list[Comment], int, int] | None:
+    """The comments at ``start`` in a comments record's text when they are exactly what
+    :func:`_comment_chunks` writes for them, the number of chunks they take and the offset
+    where they end; else None (:func:`_general_comments` then reads the record).
+
+    A comment is read with one regular expression and its lines joined with one
+    ``str.replace``, instead of chunk by chunk. Whatever could read otherwise is left to
+    the general path: a line that starts with ▲ or the separator (in a comment or after the
+    last one), a vote line not written as ``▲N ▼M`` with U+00A0 (or out of range), a spacer
+    that is not U+00A0, a comment written as one empty line (the writer writes none)."""
+    comments: list[Comment] = []
+    page = 1
+    pos = start
+    match = _CANONICAL_COMMENT_RE.match
+    while (m := match(text, pos)) is not None:
+        block, up, down, page_break = m.groups()
+        body = block[:-3].replace(_LINE_END, "\n")
+        up, down = int(up), int(down)
+        if (block and not body) or up > MAX_VOTES or down > MAX_VOTES:
+            return None
+        comments.append(comment_from_row(body, up, down, len(comments), page, None, None, None))
+        pos = m.end()
+        if page_break:
+            page += 1
+    rest = text[pos:]
+    if rest.startswith(("▲", SEPARATOR)) or "\n\n▲" in rest or "\n\n" + SEPARATOR in rest:
+        return None
+    return comments, text.count("\n\n", start, pos), pos
 
 
 #: A record header that does not parse but still shows its shape: the id in parentheses or

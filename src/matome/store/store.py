@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from matome.io.jsonl import FORMAT, entry_from_dict
 from matome.model import DB_INT_MAX, Digest, Entry, comment_from_row
 from matome.store import digests as digest_engine
+from matome.store.collector import fewer_collections
 from matome.store.engine import make_engine, resolve_url, sqlite_file, writable
 from matome.store.ingest import (IngestReport, Staged, _store_digest as store_digest, insert_new_articles, merge_entry,
                                  stage_new_article, utc_now, write_staged)
@@ -147,7 +148,8 @@ class Store:
         overlapping the next (:class:`_Pipeline`). The search index is brought up to date in
         bulk before the next search (:mod:`matome.store.fts`, :mod:`matome.store.pg_grams`),
         not here. ``rewrite`` (the optional LLM
-        writer) may replace the texts of each digest computed."""
+        writer) may replace the texts of each digest computed. Python's garbage collector
+        runs fewer young collections meanwhile (:mod:`matome.store.collector`)."""
         report = IngestReport()
         do_digest = digest
         max_articles = BATCH_ARTICLES.get(self.dialect, 50)
@@ -155,6 +157,7 @@ class Store:
         size = 0
         pipeline = _Pipeline(self, report, progress, observed_at) if self.dialect == "postgresql" else None
         with contextlib.ExitStack() as stack, self.engine.connect().execution_options(sqlite_immediate=True) as conn:
+            stack.enter_context(fewer_collections())
             if pipeline:
                 stack.callback(pipeline.close)
             write = pipeline.submit if pipeline else (lambda b: self._write_batch(conn, b, report, progress, observed_at))

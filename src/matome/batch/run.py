@@ -24,6 +24,10 @@ from matome.batch.worker import Outcome, limit_threads, pool_run, pool_start
 MAX_CRASHES = 3
 #: Articles queued per worker beyond the one it is digesting.
 QUEUE_PER_WORKER = 2
+#: Articles queued per Ray actor beyond the one it is digesting: an actor's queue is its own
+#: (unlike the pool's shared one), so one is enough to hide the round trip through the driver
+#: without leaving one actor with a long tail while the others are idle.
+QUEUE_PER_ACTOR = 1
 
 OnDone = Callable[[Outcome], None]
 
@@ -154,7 +158,6 @@ def _plain(settings: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def _run_ray(url: str, job: Job, workers: int | None, address: str, record: OnDone) -> None:
     try:
         import ray
-        from ray.util.actor_pool import ActorPool
     except ImportError:
         raise BatchError("--ray needs Ray: pip install 'matome[ray]'") from None
     local = address == "local"
@@ -180,17 +183,36 @@ def _run_ray(url: str, job: Job, workers: int | None, address: str, record: OnDo
         # task (the write is an upsert, so a retried article is stored once)
         actor = ray.remote(num_cpus=1, max_restarts=MAX_CRASHES, max_task_retries=MAX_CRASHES)(Worker)
         settings = _plain(job.settings)
-        pool = ActorPool([actor.remote(url, settings) for _ in range(n)])
-        results = pool.map_unordered(lambda a, aid: a.run.remote(aid), job.ids)
-        while True:
-            try:
-                record(next(results))
-            except StopIteration:
-                break
-            except ray.exceptions.RayError as e:
-                # the article behind this error cannot be told apart in an unordered map:
-                # it stays undigested and the next run picks it up
-                raise BatchError(f"a Ray worker failed for good: {type(e).__name__}: {str(e).splitlines()[0]}") from None
+        _drive_actors([actor.remote(url, settings) for _ in range(n)], deque(job.ids), ray, record)
     finally:
         if started:
             ray.shutdown()
+
+
+def _drive_actors(actors: list, pending: deque, ray: Any, record: OnDone) -> None:
+    """Feed ``pending`` to the actors, each with ``1 + QUEUE_PER_ACTOR`` articles in flight, so
+    that an actor finds its next article queued when it finishes one instead of waiting for
+    the driver to see the result and send the next (Ray runs an actor's calls in order)."""
+    inflight: dict[Any, tuple[int, Any]] = {}
+
+    def submit(a) -> None:
+        aid = pending.popleft()
+        inflight[a.run.remote(aid)] = (aid, a)
+
+    for _ in range(1 + QUEUE_PER_ACTOR):
+        for a in actors:
+            if pending:
+                submit(a)
+    while inflight:
+        [ref], _ = ray.wait(list(inflight), num_returns=1)
+        aid, a = inflight.pop(ref)
+        try:
+            outcome = ray.get(ref)
+        except ray.exceptions.RayError as e:
+            # retried MAX_CRASHES times (or its actor is gone for good): the articles still in
+            # flight stay undigested and the next run picks them up
+            raise BatchError(f"a Ray worker failed for good on article {aid}: "
+                             f"{type(e).__name__}: {str(e).splitlines()[0]}") from None
+        record(outcome)
+        if pending:
+            submit(a)

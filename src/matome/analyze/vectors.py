@@ -85,16 +85,20 @@ def embed(texts: Sequence[str], method: str = "tfidf", seed: int = 0) -> np.ndar
 
 
 def embed_tokens(
-    texts: Sequence[str], tokens: Sequence[list[Token]], seed: int = 0
+    texts: Sequence[str],
+    tokens: Sequence[list[Token]],
+    seed: int = 0,
+    words: Sequence[list[str]] | None = None,
 ) -> np.ndarray:
-    """TF-IDF + SVD vectors from texts already tokenized (``tokens[i]`` for ``texts[i]``).
+    """TF-IDF + SVD vectors from texts already tokenized (``tokens[i]`` for ``texts[i]``;
+    ``words[i]``, when given, its content words: ``content_words_of(tokens[i])``).
 
     ``clusters.cluster`` tokenizes once and uses the tokens for both vectors and labels.
     """
     n = len(texts)
     if n == 0:
         return np.zeros((0, 1))
-    matrix = tfidf_matrix(texts, tokens)
+    matrix = tfidf_matrix(texts, tokens, words)
     if n < MIN_SVD_TEXTS or matrix.shape[1] <= 2:
         dense = _dense(matrix)
     else:
@@ -103,16 +107,21 @@ def embed_tokens(
     return _normalize_rows(dense)
 
 
-def tfidf_matrix(texts: Sequence[str], tokens: Sequence[list[Token]]) -> Matrix:
+def tfidf_matrix(
+    texts: Sequence[str], tokens: Sequence[list[Token]], words: Sequence[list[str]] | None = None
+) -> Matrix:
     """The stacked, row-normalized TF-IDF matrix (words + character n-grams); dense below
-    ``DENSE_MAX_ROWS`` texts, else ``scipy.sparse`` CSR."""
+    ``DENSE_MAX_ROWS`` texts, else ``scipy.sparse`` CSR. ``words``: the texts' content words
+    when the caller has them already."""
     n = len(texts)
     dense = n < DENSE_MAX_ROWS
     min_df = 1 if n < 50 else 2
     blocks = []
-    words = tfidf((content_words_of(toks) for toks in tokens), min_df=min_df, dense=dense)
-    if words is not None:
-        blocks.append(WORD_WEIGHT * words[0])
+    if words is None:
+        words = [content_words_of(toks) for toks in tokens]
+    by_word = tfidf(words, min_df=min_df, dense=dense)
+    if by_word is not None:
+        blocks.append(WORD_WEIGHT * by_word[0])
     chars = tfidf(
         (char_ngrams(_char_text(t), *CHAR_NGRAMS) for t in texts),
         min_df=min_df,

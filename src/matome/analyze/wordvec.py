@@ -62,13 +62,18 @@ class Rows:
 
     def __getitem__(self, index) -> np.ndarray:
         idx = np.asarray(index, dtype=np.intp)
-        todo = np.unique(idx[~self._ready[idx]])
+        return self.prepared(idx)[idx]
+
+    def prepared(self, index: np.ndarray) -> np.ndarray:
+        """The whole float32 table, with (at least) the rows ``index`` normalized; read only
+        those rows of it."""
+        todo = np.unique(index[~self._ready[index]])
         if todo.size:
             rows = self._quantized[todo].astype(np.float32) * self._scale
             rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
             self._rows[todo] = rows
             self._ready[todo] = True
-        return self._rows[idx]
+        return self._rows
 
 
 @lru_cache(maxsize=1)
@@ -168,13 +173,26 @@ def embed_words(docs: Sequence[Sequence[str]]) -> np.ndarray:
         doc = np.frombuffer(doc_ids, dtype=np.int64)
         word = np.frombuffer(word_ids, dtype=np.int64)
         wt = np.frombuffer(weights, dtype=np.float64)[:, None]
+        needed = np.fromiter((r for rs in parts for r in rs), dtype=np.intp)
         for rows, acc in zip(blocks, out):
-            mat = np.vstack([rows[rs].sum(axis=0, dtype=np.float64) for rs in parts])
+            mat = _part_sums(rows.prepared(needed), parts)
             for a in range(0, len(doc), PAIRS_PER_STEP):  # bounded memory on large threads
                 b = a + PAIRS_PER_STEP
                 np.add.at(acc, doc[a:b], wt[a:b] * mat[word[a:b]])
             _unit_rows(acc)
     return out[0] if len(out) == 1 else _unit_rows(np.hstack(out))
+
+
+def _part_sums(table: np.ndarray, parts: list[list[int]]) -> np.ndarray:
+    """Per word, the float64 sum of the table rows that stand for it: a one-row word is its
+    row (exactly: float32 to float64), a covered word the sum of its parts' rows."""
+    mat = np.empty((len(parts), table.shape[1]), dtype=np.float64)
+    single = [k for k, rs in enumerate(parts) if len(rs) == 1]
+    mat[single] = table[[parts[k][0] for k in single]]
+    for k, rs in enumerate(parts):
+        if len(rs) > 1:
+            mat[k] = table[rs].sum(axis=0, dtype=np.float64)
+    return mat
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 #: Sudachi's input limit is 49,149 bytes; stay well below it.
 MAX_CHUNK_BYTES = 40_000
@@ -40,9 +40,9 @@ _BREAK_RE = re.compile(r"\n")
 _SENT_END_RE = re.compile(r"[。．！？!?]")
 
 
-@dataclass(frozen=True)
-class Token:
-    """One morpheme: the surface as written, Sudachi's normalized form and its POS tuple."""
+class Token(NamedTuple):
+    """One morpheme: the surface as written, Sudachi's normalized form and its POS tuple.
+    (A named tuple: a 4,000-comment thread makes a quarter of a million of them.)"""
 
     surface: str
     normalized: str

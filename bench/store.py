@@ -29,7 +29,7 @@ girlschannel, Yahoo! articles), writes them as archive files, then for each back
     .venv/bin/python bench/store.py --comments 100000 --backends sqlite
 
 PostgreSQL is measured when --pg-url or MATOME_TEST_PG_URL is set (a fresh database is used
-and dropped afterwards).
+and dropped afterwards, unless --pg-keep).
 """
 
 from __future__ import annotations
@@ -298,6 +298,8 @@ def main() -> int:
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--pg-url", default=os.environ.get("MATOME_TEST_PG_URL"))
     ap.add_argument("--keep", help="keep the SQLite database at this path")
+    ap.add_argument("--pg-keep", action="store_true",
+                    help="PostgreSQL: keep the bench database afterwards (its name is printed; drop it yourself)")
     ap.add_argument("--rounds", type=int, default=5,
                     help="timed passes over the queries after the first (cold) one (default 5)")
     args = ap.parse_args()
@@ -334,7 +336,7 @@ def main() -> int:
                 if not args.pg_url:
                     print("PostgreSQL: skipped (no --pg-url and MATOME_TEST_PG_URL unset)")
                     continue
-                results.append(run_pg(args.pg_url, files, n, args.rounds))
+                results.append(run_pg(args.pg_url, files, n, args.rounds, keep=args.pg_keep))
             print(_row(results[-1]) if results else "", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -382,7 +384,7 @@ def _row(r: dict) -> str:
             f"{r['bytes_per_comment']:>9.0f}")
 
 
-def run_pg(url: str, files: list[Path], n: int, rounds: int = 5) -> dict:
+def run_pg(url: str, files: list[Path], n: int, rounds: int = 5, keep: bool = False) -> dict:
     """Measure in a database of its own beside the one ``url`` names (which is left alone),
     dropped afterwards whatever happens."""
     import uuid
@@ -431,8 +433,11 @@ def run_pg(url: str, files: list[Path], n: int, rounds: int = 5) -> dict:
                            server_cpu, rounds)
     finally:
         own.dispose()
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"PostgreSQL: kept the bench database {name}")
+        else:
+            with admin.connect() as c:
+                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

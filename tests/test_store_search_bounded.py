@@ -165,3 +165,51 @@ def test_words_the_index_only_narrows_down_are_not_counted(backend, tmp_path):
     finally:
         if drop:
             drop()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_words_in_different_fields_or_comments_are_not_a_match(backend, tmp_path, monkeypatch):
+    """A field (or a comment) matches only when it holds every word: ``日本`` in a title and
+    ``政府`` in the body, or each in a comment of its own, is no hit for ``日本 政府`` (the
+    index is asked per field for several words, and for one word in all fields at once);
+    the count stops at the cap with the articles already found set aside."""
+    if backend == "sqlite":
+        url, drop = str(tmp_path / "x.db"), None
+    else:
+        if not pg_url():
+            pytest.skip(PG_SKIP)
+        url, drop = make_pg_schema_url(pg_url())
+    try:
+        with open_store(url) as s:
+            plain = ["何かの話。", "別の話。"]
+            entries = [
+                make_entry(9101, [("日本の話", 5, 0), ("政府の話", 3, 0)], title="日本の記事", body=["政府の話。"]),
+                make_entry(9102, [("日本と政府の話", 1, 0)], title="別の記事", body=plain),
+                make_entry(9103, [("話", 2, 0)], title="日本政府の記事", body=plain),
+                make_entry(9104, [("話", 2, 0)], title="三つ目", body=["日本の政府の話。"]),
+                make_entry(9105, [], title="四つ目", body=["日本の話。"]),
+                make_entry(9106, [("政府", 4, 0), ("政府", 9, 0)], title="五つ目", body=plain),
+            ]
+            entries = [replace(e, summary=replace(e.summary, paragraphs=("要約です。",)),
+                               discussion=replace(e.discussion, paragraphs=("議論です。",), matome_headline="",
+                                                  matome_paragraphs=("まとめ",)))
+                       for e in entries]
+            ids = s.ingest_entries(entries, digest=False).article_ids
+            keys = {e.key: a for e, a in zip(entries, ids)}
+            cases = {"日本 政府": [ids[2], ids[3], ids[1]], "政府": [ids[2], ids[3], ids[0], ids[5], ids[1]],
+                     "日本": [ids[2], ids[0], ids[4], ids[3], ids[1]]}
+            for query, want in cases.items():
+                assert expected_ranking(entries, keys, query) == want
+                page = s.search_articles(query)
+                assert [r.article_id for r in page.results] == want, query
+                assert page.total == len(want) and page.total_exact
+                for cap in range(1, len(want) + 2):
+                    with monkeypatch.context() as m:
+                        m.setattr(S, "COUNT_CAP", cap)
+                        p = s.search_articles(query, limit=2)
+                        assert p.total == min(cap, len(want)) and p.total_exact == (len(want) < cap), (query, cap)
+            r = {x.article_id: x for x in s.search_articles("政府").results}
+            assert r[ids[5]].comment_matches == 2 and r[ids[5]].up == 9 and r[ids[0]].comment_matches == 1
+    finally:
+        if drop:
+            drop()

@@ -30,12 +30,19 @@ def watermark(conn: Connection, name: str = COMMENTS) -> int:
     return conn.execute(text("SELECT value FROM search_state WHERE name = :n"), {"n": name}).scalar_one()
 
 
+_BEHIND = "SELECT " + " OR ".join(
+    f"coalesce((SELECT max(id) FROM {table}), 0) > (SELECT value FROM search_state WHERE name = '{name}')"
+    for name, (table, _) in _TABLES.items())
+
+
 def behind(conn: Connection) -> bool:
-    """Whether rows wait to be indexed (a cheap read: two max(rowid) look-ups, one statement)."""
-    checks = " OR ".join(
-        f"coalesce((SELECT max(id) FROM {table}), 0) > (SELECT value FROM search_state WHERE name = '{name}')"
-        for name, (table, _) in _TABLES.items())
-    return bool(conn.exec_driver_sql(f"SELECT {checks}").scalar())
+    """Whether rows wait to be indexed (a cheap read: two max(rowid) look-ups, one statement,
+    on the plain DBAPI cursor: a search asks this first, on its own connection)."""
+    cur = conn.connection.cursor()
+    try:
+        return bool(cur.execute(_BEHIND).fetchone()[0])
+    finally:
+        cur.close()
 
 
 def catch_up(conn: Connection) -> int:

@@ -849,7 +849,10 @@ class _Sq:
 
     def field_ids(self, cap: int) -> list[int]:
         """Up to ``cap`` articles with a field holding the words (words the index settles)."""
-        matches = " OR ".join("{" + c + "} : (" + self.match + ")" for c in self.fields)
+        if " AND " in self.match:  # every word in the same field
+            matches = " OR ".join("{" + c + "} : (" + self.match + ")" for c in self.fields)
+        else:  # one bigram (or prefix) in any of them: one column filter, cheaper for FTS5
+            matches = "{" + " ".join(self.fields) + "} : (" + self.match + ")"
         join = " JOIN articles a ON a.id = g.rowid" if self.filt else ""
         tail = self._fields_checked(tuple(self.fields), cap, set(), indexed=False)
         if len(tail) >= cap:
@@ -900,24 +903,15 @@ class _Sq:
         return out[:cap]
 
     def comment_articles(self, skip: set[int], cap: int) -> list[int]:
-        """Up to ``cap`` articles, ``skip`` aside, with a current comment holding the words."""
+        """Up to ``cap`` articles, ``skip`` aside, with a current comment holding the words
+        (made distinct by SQLite, which stops at ``cap`` of them beside ``skip``: one row per
+        article reaches Python, not one per comment)."""
         join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
-        sql = (f"SELECT c.article_id FROM {self.candidate_comments}{join} "
-               f"WHERE c.position IS NOT NULL AND c.up >= ? AND {self.has_text}{self.filt}")
-        found: dict[int, None] = {}
-        cur = self.cur.connection.cursor()
-        try:
-            cur.execute(sql, [self.match, self.wm_comments, self.min_up, *self.has_text_params, *self.filt_params])
-            while len(found) < cap:
-                batch = cur.fetchmany(512)
-                if not batch:
-                    break
-                for (aid,) in batch:
-                    if aid not in skip:
-                        found[aid] = None
-        finally:
-            cur.close()
-        return list(found)[:cap]
+        sql = (f"SELECT DISTINCT c.article_id FROM {self.candidate_comments}{join} "
+               f"WHERE c.position IS NOT NULL AND c.up >= ? AND {self.has_text}{self.filt} LIMIT ?")
+        rows = self.rows(sql, [self.match, self.wm_comments, self.min_up, *self.has_text_params, *self.filt_params,
+                               cap + len(skip)])
+        return [aid for (aid,) in rows if aid not in skip][:cap]
 
     def _eligible(self, aids: list[int]) -> set[int]:
         """Of these articles, those that pass the filters and have no field holding the words."""

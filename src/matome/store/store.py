@@ -547,13 +547,27 @@ class Store:
                     conn.info[PG_GIVEN_STATE] = state
                     return _search(conn, query, **filters)
             # (the connection given back first: indexing takes another one from the pool)
+        elif self.dialect == "sqlite":
+            from matome.store import fts
+
+            with self.engine.connect() as conn:
+                if not fts.behind(conn):
+                    return _search(conn, query, **filters)
         self._ensure_index()
         with self.engine.connect() as conn:
             return _search(conn, query, **filters)
 
     def search_articles(self, query: str, **filters) -> SearchPage:
         """One result per matching article with its best snippets, the total and a page
-        (see :func:`matome.store.search.search_articles`)."""
+        (see :func:`matome.store.search.search_articles`). SQLite: whether rows wait to be
+        indexed is asked on the search's own connection; only then is the index brought up
+        to date first (on another one)."""
+        if self.dialect == "sqlite":
+            from matome.store import fts
+
+            with self.engine.connect() as conn:
+                if not fts.behind(conn):
+                    return _search_articles(conn, query, **filters)
         self._ensure_index()
         with self.engine.connect() as conn:
             return _search_articles(conn, query, **filters)

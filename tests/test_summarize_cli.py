@@ -6,11 +6,14 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
+
+from archive_factory import make_entry
 
 from matome.analyze.summarize import summarize_entry
 from matome.cli import app
-from matome.io.archive import read_path
+from matome.io.archive import read_path, write_entries
 
 runner = CliRunner()
 
@@ -126,3 +129,27 @@ def test_headings_bylines_and_captions_in_the_input_are_never_printed(tmp_path):
     for bad in (heading, caption, "財源の見通し", byline, "ABEMA TIMES編集部"):
         assert bad not in result.stdout
     assert all(s in "\n".join(lines) for s in printed)
+
+
+@pytest.mark.parametrize("text", ["今日は晴れ。\n", "見出しだけの行\n", "abc\n"])
+def test_plain_text_without_an_eligible_sentence_fails_instead_of_printing_an_empty_summary(tmp_path, text):
+    path = tmp_path / "short.txt"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "matome.cli", "summarize", str(path)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and "no sentence to summarize" in lines[0]
+
+
+def test_an_archive_entry_without_body_sentences_still_warns_and_prints(tmp_path):
+    # several entries: one entry without an eligible sentence must not hide the others' summaries
+    good = ("市は3日、来年度から全ての小学校で給食費を無償にすると発表した。", "対象は約1万人。")
+    entries = [make_entry(100, "給食費の無償化", paragraphs=good), make_entry(200, "短信", paragraphs=("短い。",))]
+    path = tmp_path / "two.txt"
+    path.write_text(write_entries(entries), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "matome.cli", "summarize", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "給食費を無償にすると発表した" in done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no sentence to summarize" in lines[0]

@@ -87,8 +87,9 @@ def _summarize_file(path: str, budget: dict, keep_going: bool) -> None:
             fail(f"{name}: no entry could be read")
         return
     sents = summarize_text(text, **budget)
-    if not sents:
-        warn(f"{name}: the text has no sentence to summarize")
+    if not sents:  # the whole input gave nothing: an empty 「(要約)」 and exit 0 would pass for a summary
+        fail(f"{name}: the text has no sentence to summarize (a sentence needs 8 characters or more; "
+             "a line of up to 40 characters that does not end with 。 is read as a heading)")
     write_out(format_summary(sents), None)
 
 

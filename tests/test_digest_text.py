@@ -248,6 +248,10 @@ def check_numbers(entry, digest) -> int:
         assert u == max(gvotes(g)[0] for g in labels.values() if g in groups)
         return expect(m, pct(u / U))
 
+    def on_none_divisive(m):
+        assert label_counts["divisive"] == 0, f"{m.group(0)!r}: {label_counts['divisive']} divisive comments"
+        return expect(m, signal, label_counts["consensus"])
+
     rules = [
         (rf"{N}件のコメントが寄せられ", lambda m: expect(m, n_all)),
         (rf"このうち{N}件は、ほかのコメントとほぼ同じ内容です",
@@ -271,6 +275,8 @@ def check_numbers(entry, digest) -> int:
          rf"で、▲{N}・▼{N}（賛同率{P}）", on_disputed),
         (rf"十分な評価が付いた{N}件のうち、同意が明確なものは{N}件、賛否が割れたものは{N}件",
          lambda m: expect(m, signal, label_counts["consensus"], label_counts["divisive"])),
+        (rf"十分な評価が付いた{N}件のうち、同意が明確なものは{N}件で、賛否が大きく割れたコメントはありませんでした",
+         on_none_divisive),
         (rf"最も多いのは「G#(\d+)」という意見（{P}）", on_matome_top),
         (rf"全体の▲の{P}もこの意見に集まっている", on_up_share),
         (rf"最も▲を集めたのは「G#(\d+)」という意見（全体の▲の{P}）", on_matome_up),

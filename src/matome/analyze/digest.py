@@ -37,7 +37,7 @@ from matome.model import (
 )
 
 #: Bump the number after "digest-" whenever the output for the same input changes.
-ENGINE_VERSION = f"matome-{__version__}/digest-9"
+ENGINE_VERSION = f"matome-{__version__}/digest-10"
 
 DIGEST_FORMAT = "matome.digest/1"
 

@@ -384,17 +384,20 @@ class _Writer:
             s = vs[worst]
             what = self._refer(p, "")
             parts.append(f"一方、最も意見が割れたのは{what}で、{votes_text(s.up, s.down)}（賛同率{pct(s.up / s.total)}）でした。")
-        else:
-            parts.append("賛否が大きく割れたコメントはありませんでした。")
         labels = [s.label for s in vs]
         signal = sum(1 for x in labels if x != "low-signal")
-        if signal:
+        if signal and worst is not None:
             parts.append(
                 f"十分な評価が付いた{count(signal)}件のうち、同意が明確なものは{count(labels.count('consensus'))}件、"
                 f"賛否が割れたものは{count(labels.count('divisive'))}件です。"
             )
+        elif signal:  # no divisive comment: said once, not as "…はありませんでした" and then "…0件です"
+            parts.append(
+                f"十分な評価が付いた{count(signal)}件のうち、同意が明確なものは{count(labels.count('consensus'))}件で、"
+                "賛否が大きく割れたコメントはありませんでした。"
+            )
         else:
-            parts.append("ただし、どのコメントも評価の数が少なく、はっきりした傾向は読み取れません。")
+            parts.append("賛否が大きく割れたコメントはなく、どのコメントも評価の数が少ないため、はっきりした傾向は読み取れません。")
         return "".join(parts)
 
     def _least_supported(self, mains: list[Group]) -> Group | None:

@@ -49,7 +49,7 @@ def test_digest_names_missing_vote_columns_and_map_fixes_it(tmp_path):
     path = _table(tmp_path / "t.csv", "body,x,y")
     r = run(["digest", "--comments", path, "--format", "md"])
     assert r.code == 0 and "no ▲ and ▼ column" in r.err and "--map up=COLUMN,down=COLUMN" in r.err
-    assert "▲0 · ▼0" in r.out
+    assert "▲・▼の評価なし" in r.out and "▲0" not in r.out
     for argv in (["digest", "--comments", path], ["digest", path]):
         r = run([*argv, "--map", "up=x,down=y", "--format", "md"])
         assert r.code == 0, r.err

@@ -79,3 +79,21 @@ def test_other_comes_last_in_the_markdown_even_when_it_is_the_largest():
     assert rows[-1].startswith(f"| {clean_label(other)} |")
     heads = [line for line in md.splitlines() if line.startswith("### ")]
     assert heads[-1].startswith(f"### {clean_label(other)}（")
+
+
+def test_markdown_of_a_thread_without_votes_has_no_vote_columns_and_one_with_votes_keeps_them():
+    texts = ["消費税の減税を急ぐべきだと思う。", "原発の再稼働には反対です。", "消費税の減税は物価対策になる。",
+             "原発の再稼働は電気代のために必要だ。", "子育て支援の予算を増やすべきだ。"]
+    bare = make_entry(410_002, comments=[(t, 0, 0) for t in texts])
+    md = to_markdown(bare, digest_entry(bare))
+    assert "▲・▼の評価なし" in md
+    assert "▲0" not in md and "▼0" not in md and "賛同率" not in md.split("## 意見グループ")[1]
+    header = next(line for line in md.splitlines() if line.startswith("| グループ"))
+    assert header == "| グループ | 件数 | 割合 |"
+    rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| グループ")]
+    assert rows and all(line.count("|") == 4 for line in rows)
+    # one ▲ anywhere in the thread brings the columns back, zeros included
+    voted = make_entry(410_003, comments=[(t, int(k == 0), 0) for k, t in enumerate(texts)])
+    md = to_markdown(voted, digest_entry(voted))
+    assert "▲1 · ▼0" in md
+    assert next(line for line in md.splitlines() if line.startswith("| グループ")).count("|") == 9

@@ -151,7 +151,8 @@ def render_markdown(entry: Entry, digest: Digest) -> str:
     comments = list(entry.comments)
     up = sum(c.votes.up for c in comments)
     down = sum(c.votes.down for c in comments)
-    out += [f"コメント {len(comments):,} 件 · ▲{up:,} · ▼{down:,}", ""]
+    voted = up + down > 0  # a thread without any ▲/▼ gets no vote columns: rows of ▲0 ▼0 say nothing
+    out += [f"コメント {len(comments):,} 件 · " + (f"▲{up:,} · ▼{down:,}" if voted else "▲・▼の評価なし"), ""]
 
     notes = _writer_notes(digest)
     out += ["## 記事の要約", ""]
@@ -177,12 +178,17 @@ def render_markdown(entry: Entry, digest: Digest) -> str:
     tops.sort(key=lambda g: (g.other, -len(g.members), g.id))  # その他 last, however large: it is no opinion
     if tops:
         out += ["## 意見グループ", ""]
-        out += ["| グループ | 件数 | 割合 | ▲ | ▼ | 賛同率 | 全体の▲に占める割合 | 傾向 |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+        if voted:
+            out += ["| グループ | 件数 | 割合 | ▲ | ▼ | 賛同率 | 全体の▲に占める割合 | 傾向 |",
+                    "|---|---:|---:|---:|---:|---:|---:|---|"]
+        else:
+            out += ["| グループ | 件数 | 割合 |", "|---|---:|---:|"]
         for g in tops:
-            out.append(
-                f"| {md_escape(clean_label(g))} | {len(g.members):,} | {_pct(g.comment_share)} | {g.up:,} | {g.down:,} "
-                f"| {_pct(g.support)} | {_pct(g.up_share)} | {KIND_JA.get(g.kind, g.kind)} |"
-            )
+            row = f"| {md_escape(clean_label(g))} | {len(g.members):,} | {_pct(g.comment_share)} |"
+            if voted:
+                row += (f" {g.up:,} | {g.down:,} | {_pct(g.support)} | {_pct(g.up_share)} "
+                        f"| {KIND_JA.get(g.kind, g.kind)} |")
+            out.append(row)
         out.append("")
         for g in tops:
             out += [f"### {md_escape(clean_label(g))}（{len(g.members):,}件）", ""]
@@ -197,7 +203,7 @@ def render_markdown(entry: Entry, digest: Digest) -> str:
                 q = quote_of(c, phrases=g.key_phrases) if c is not None else None
                 if q is None:
                     continue
-                out.append(f"> 「{md_escape(q.text)}」 ▲{c.votes.up:,} ▼{c.votes.down:,}")
+                out.append(f"> 「{md_escape(q.text)}」" + (f" ▲{c.votes.up:,} ▼{c.votes.down:,}" if voted else ""))
                 out.append(">")
                 shown += 1
                 if shown == 3:

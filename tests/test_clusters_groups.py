@@ -615,3 +615,23 @@ def test_quoted_members_name_their_group_where_one_can(seed_path):
         phrases = {i: phrases_of(toks[i]) for i in members}
         topic = _on_topic(members, g.key_phrases, g.label, phrases, words)
         assert topic[members.index(g.representatives[0])], (g.label, texts[g.representatives[0]])
+
+
+@pytest.mark.parametrize(
+    "text, spans",
+    [
+        # a line break flattened to a space between Japanese words ends a label candidate
+        ("先進国はどこも少子化 少子化対策なんて無理なんだろうね", ["先進国はどこも少子化", "少子化対策なんて無理なんだろうね"]),
+        ("日本は人口と経済力で生き残ってきたのにね　国を守ってた。", ["日本は人口と経済力で生き残ってきたのにね", "国を守ってた"]),
+        # not between digits or Latin letters and Japanese: 「58 条」, 「ALPS 処理水」 stay whole
+        ("58 条二の除去土壌の処分内容が不明確である。", ["58 条二の除去土壌の処分内容が不明確である"]),
+        ("ALPS 処理水の海洋放出が決まりました。", ["ALPS 処理水の海洋放出が決まりました"]),
+    ],
+)
+def test_label_candidates_end_at_flattened_line_breaks(text, spans):
+    from matome.analyze.labels import clause_spans
+
+    got = [text[a:b] for a, b in clause_spans(text)]
+    for want in spans:
+        assert want in got
+    assert not any(" " in g.strip() and not any(ch.isascii() and ch.isalnum() for ch in g) for g in got), got

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matome.ja.normalize import normalize
-from matome.ja.sentences import split_sentences
+from matome.ja.sentences import Sentence, split_sentences
 from matome.ja.tokens import STOP_WORDS, Token, content_words_of, key_phrases_of, tokenize
 
 #: The longest label, in characters.
@@ -191,12 +191,31 @@ def content_chars(s: str) -> int:
     return sum(1 for ch in s if unicodedata.category(ch)[0] in "LN")
 
 
+#: A space between two Japanese characters: a line break that a copy flattened (「…のにね 国を守ってた」),
+#: a sentence boundary for a label. Not between digits or Latin letters (「58 条」, 「ALPS 処理水」).
+_FLAT_BREAK_RE = re.compile(r"(?<=[^\x00-\x7f])[ \u3000]+(?=[^\x00-\x7f\s])")
+
+
+def _line_pieces(sentences):
+    """Each sentence cut at its flattened line breaks (``_FLAT_BREAK_RE``)."""
+    for s in sentences:
+        start = 0
+        for m in _FLAT_BREAK_RE.finditer(s.text):
+            if m.start() > start:
+                yield Sentence(s.text[start:m.start()], s.start + start, s.start + m.start())
+            start = m.end()
+        if start == 0:
+            yield s
+        elif start < len(s.text):
+            yield Sentence(s.text[start:], s.start + start, s.end)
+
+
 def clause_spans(text: str, max_chars: int = MAX_LABEL_CHARS) -> list[tuple[int, int]]:
     """Trimmed candidate spans of a comment: its sentences that fit in ``max_chars``, and the
     clauses after each 、 of the longer ones."""
     out: list[tuple[int, int]] = []
     seen: set[tuple[int, int]] = set()
-    for s in split_sentences(text):
+    for s in _line_pieces(split_sentences(text)):
         t = s.text
         cuts = [s.start] + [
             s.start + k + 1 for k, ch in enumerate(t)

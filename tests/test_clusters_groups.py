@@ -596,6 +596,27 @@ def test_a_representative_names_what_its_group_is_about():
     assert representatives(x, centre, None, up, down, texts, on_topic=np.zeros(4, dtype=bool)) == plain
 
 
+def test_a_comment_answering_another_is_not_quoted_first_when_one_stands_alone():
+    """「そういう男が…」 or 「>>12 それな」 quoted alone leaves the reader asking what it answers: a
+    member that stands alone comes first, however many votes the reply has."""
+    from matome.analyze.representatives import answers_another, representatives
+
+    centre = np.array([1.0, 0.0])
+    x = np.array([[1.0, 0.0], [0.95, 0.312], [0.9, 0.436], [0.8, 0.6]])
+    up = np.array([900.0, 10.0, 5.0, 300.0])
+    down = np.zeros(4)
+    texts = ["そういう男が結婚したがる女もいる", "家事を分担しない夫が多すぎる", "共働きなのに家事は妻任せ", "＞＞12 それな、家事は分担すべき"]
+    assert [answers_another(t) for t in texts] == [True, False, False, True]
+    assert representatives(x, centre, None, up, down, texts) == [1, 2, 0]
+    # only replies in the group: they are still quoted, by the usual order
+    assert representatives(x[[0, 3]], centre, None, up[[0, 3]], down[[0, 3]], [texts[0], texts[3]]) == [0, 1]
+    for alone in ("それなりに頑張っている人もいる", "同感できない部分もあるが、制度は必要だ", "わかりにくい説明だ",
+                  "同意書を取るべきだ", "これからは財源を示すべきだ"):
+        assert not answers_another(alone), alone
+    for reply in ("同感です。家事は分担すべき", "わかる！うちもそう", "そんなことない", "  >>3 違うと思う"):
+        assert answers_another(reply), reply
+
+
 def test_quoted_members_name_their_group_where_one_can(seed_path):
     """On the seed's 37 real comments with their votes, every group quotes first a member that
     names one of its key phrases or a word of its label (there, one always can)."""

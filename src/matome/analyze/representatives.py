@@ -6,11 +6,15 @@ view rather than a neighbour's. Among those, one that names what the group is ab
 its key phrases or a word of its label) comes first. Then, Polis-style: ▲ support inside the thread matters
 (Wilson lower bound of ▲/(▲+▼) × ln(1 + ▲), copies' votes included); a member with votes comes
 before one without when the group has any; the more central half of the group first;
-repetitive texts (「反対反対反対…」) last; ties go to the earlier comment. Score within those
+repetitive texts (「反対反対反対…」) last; a comment that opens by answering another
+(「そういう男が…」, 「それな」, 「>>12」: ``answers_another``) after those that stand alone; ties go
+to the earlier comment. Score within those
 tiers: 0.6 × centrality rank + 0.4 × support rank.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -69,6 +73,21 @@ def belongs(x: np.ndarray, centre: np.ndarray, rival: np.ndarray | None) -> np.n
     return x @ centre > rival
 
 
+#: The opening of a comment that answers or points at text a reader of the digest does not see
+#: (「そういう男が…」, 「それな」, 「同感」, 「>>12」).
+_ANSWERS_RE = re.compile(
+    r"^[\s　]*(?:[>＞]|そういう|そういった|ああいう|ああいった|そんな|あんな|それは|これは|それって|これって"
+    r"|そうそう|そうだね|そうですね|そうだよ|ほんとそれ|本当それ"
+    r"|(?:それな|同感|同意|わかる|分かる)(?:です|だよ|よ|ー)?(?=[、,，。！!？?\s…‥]|$))"
+)
+
+
+def answers_another(text: str) -> bool:
+    """Whether a comment opens by answering or pointing at another text (``_ANSWERS_RE``): quoted
+    alone in a digest it leaves the reader asking what it refers to."""
+    return bool(_ANSWERS_RE.match(text))
+
+
 def representatives(
     x: np.ndarray,
     centre: np.ndarray,
@@ -98,9 +117,11 @@ def representatives(
     has_votes = (up + down) > 0
     any_votes = bool(has_votes[ok].any())
     rep = [repetitive(t) for t in texts]
+    ctx = [answers_another(t) for t in texts]
     off = np.zeros(n, dtype=bool) if on_topic is None or not on_topic[ok].any() else ~np.asarray(on_topic, dtype=bool)
     order = sorted(
         (p for p in range(n) if ok[p]),
-        key=lambda p: (rep[p], bool(off[p]), any_votes and not has_votes[p], central[p] < cutoff - 1e-12, -score[p], p),
+        key=lambda p: (rep[p], bool(off[p]), ctx[p], any_votes and not has_votes[p], central[p] < cutoff - 1e-12,
+                       -score[p], p),
     )
     return order[: min(k, len(order))]

@@ -212,7 +212,7 @@ def test_a_broken_page_file_is_a_miss(tmp_path):
     assert pages.get(1, "v2") is None and pages.get(2, "v1") is None
     with sqlite3.connect(tmp_path / "p.sqlite") as conn:
         conn.execute("UPDATE pages SET body = x'00ff'")
-    assert pages.get(1, "v1") is None  # not zlib: treated as not kept
+    assert pages.get(1, "v1") is None  # not a page as pack() keeps it: treated as not kept
     pages.close()
 
 
@@ -408,3 +408,88 @@ def test_which_pages_are_small(archive, tmp_path):
     other = pagecache.InlineRenders(SimpleNamespace(dialect="sqlite", url=f"sqlite:///{path}"))
     assert not other.enabled and not other.small(1)
     assert not pagecache.InlineRenders(SimpleNamespace(dialect="postgresql", url="postgresql://h/db")).enabled
+
+
+def test_the_page_file_keeps_each_page_as_a_zstandard_frame_of_its_exact_bytes(archive, tmp_path, renders):
+    """What the page file holds is the served page, compressed (read back here with a
+    decompressor of the test's own, not the page file's code); a row in any other form for
+    the current version (the zlib body an older matome wrote, say) is a miss: the page is
+    rendered again and the row replaced."""
+    import zlib
+
+    import zstandard
+
+    store, _, aid = archive
+    path = tmp_path / "pages.sqlite"
+    app = create_app(store, page_file=path)
+    with running_server(app) as base:
+        served = get(f"{base}/articles/{aid}")
+    app.state.matome.pages.flush()
+    with sqlite3.connect(path) as conn:
+        version, etag, blob = conn.execute("SELECT version, etag, body FROM pages WHERE article_id = ?",
+                                           (aid,)).fetchone()
+    assert served.status_code == 200 and etag == served.headers["etag"]
+    assert version == pagecache.page_version(store, aid)
+    assert blob[:4] == b"\x28\xb5\x2f\xfd"  # a Zstandard frame
+    assert zstandard.ZstdDecompressor().decompress(blob) == served.content
+    assert len(blob) * 3 < len(served.content)  # compressed, not the page as it is
+
+    with sqlite3.connect(path) as conn:  # the same page, as zlib wrote it
+        conn.execute("UPDATE pages SET body = ? WHERE article_id = ?", (zlib.compress(served.content, 1), aid))
+    app = create_app(store, page_file=path)
+    with running_server(app) as base:
+        again = get(f"{base}/articles/{aid}")
+    app.state.matome.pages.flush()
+    assert again.content == served.content and renders == [aid, aid]  # not readable: rendered again
+    with sqlite3.connect(path) as conn:
+        blob = conn.execute("SELECT body FROM pages WHERE article_id = ?", (aid,)).fetchone()[0]
+    assert zstandard.ZstdDecompressor().decompress(blob) == served.content
+
+
+def test_pack_gives_back_any_bytes():
+    for body in (b"", b"<p>x</p>", "意見グループ<li>".encode() * 5000, bytes(range(256)) * 300):
+        packed = pagecache.pack(body)
+        assert pagecache.unpack(packed) == body
+    with pytest.raises(Exception):
+        pagecache.unpack(b"<p>not a frame</p>")
+
+
+def test_versions_read_on_the_generations_connection_follow_every_write(any_archive, tmp_path):
+    """A page's version is read on the archive generation's own SQLite connection when there is
+    one (else through the store): the same value ``page_version`` reads, changed at once by a
+    new digest or a new fetch written by another connection, and a kept page is not
+    current any more after either."""
+    store, db, aid = any_archive
+    generation = Generation(store)
+    pages = pagecache.ArticlePages(store, 8, PageFile(tmp_path / "p.sqlite"), generation)
+    if store.dialect == "sqlite":
+        assert generation.stamp(aid) is not None and generation.stamp(aid + 1000) is None
+    else:
+        with pytest.raises(LookupError):
+            generation.stamp(aid)
+    first = pages.version(aid)
+    assert first == pagecache.page_version(store, aid) and pages.version(aid + 1000) is None
+    gen = generation.current()
+    pages.keep(aid, first, '"one"', b"<p>one</p>", gen)
+    assert pages.current(aid)[1].body == b"<p>one</p>"
+
+    other = open_store(db)  # another connection (another process) writes a new digest
+    assert other.redigest_one(aid, settings={"summary_sentences": 1}) is None
+    second = pages.version(aid)
+    assert second != first and second == pagecache.page_version(store, aid)
+    assert pages.current(aid) == (second, None, generation.current())  # not served for the new version
+    pages.keep(aid, second, '"two"', b"<p>two</p>", generation.current())
+    pages.clear()  # memory emptied: the page file has it for this version
+    pages.flush()
+    assert pages.current(aid)[1].body == b"<p>two</p>"
+
+    changed = [(t, u + 1, d) for t, u, d in COMMENTS]  # a new fetch of the article
+    assert other.ingest_entries([make_entry(930000, "子育て支援策の記事", changed, paragraphs=PARAGRAPHS)]).updated == 1
+    other.close()
+    third = pages.version(aid)
+    assert third not in (first, second) and third == pagecache.page_version(store, aid)
+    assert pages.current(aid)[1] is None
+
+    generation.close()  # no connection of its own any more: read through the store
+    assert pages.version(aid) == third
+    pages.file.close()

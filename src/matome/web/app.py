@@ -28,7 +28,7 @@ from matome.model import DB_INT_MAX
 from matome.web import assets, data
 from matome.web.api import make_router
 from matome.web.cache import TTLCache
-from matome.web.pagecache import (ArticlePages, Generation, InlineRenders, Page, PageFile, page_version,
+from matome.web.pagecache import (ArticlePages, Generation, InlineRenders, Page, PageFile,
                                    render_version, version_etag, version_of)
 from matome.web.fragments import search_hits
 from matome.web.render import normalize_sort, render, render_article
@@ -258,7 +258,7 @@ def create_app(store: Any, *, token: str | None = None, cache_size: int = 256, c
         if state.views.maxsize <= 0:
             return data.article_view(state.store, article_id)
         if version is None:
-            version = page_version(state.store, article_id)
+            version = state.pages.version(article_id)
             if version is None:
                 return None
         view = state.views.get((article_id, version))

@@ -142,3 +142,19 @@ def test_a_different_page_or_an_old_tag_gets_the_full_page(base_url, wd):
 def test_if_none_match_parsing():
     assert etags_of('"a", W/"b" ,"c"') == {'"a"', '"b"', '"c"'}
     assert etags_of("") == set()
+
+
+def test_counts_on_the_home_and_article_pages_have_thousands_separators(tmp_path):
+    """「コメント 4,024 件 ・ ▲ 56,912」 as the discussion text writes them, not 「4024」."""
+    store = open_store(str(tmp_path / "n.db"))
+    rows = [("子育て支援には賛成だ。若い世代のためになる。", 1234, 5678), ("財源がはっきりしないので反対だ。", 1, 2)]
+    aid = store.ingest_entries([make_entry(961000, "数の表示の記事", rows)]).article_ids[0]
+    try:
+        with running_server(create_app(store, cache_size=0)) as base:
+            article = get(f"{base}/articles/{aid}").text
+            home = get(f"{base}/").text
+    finally:
+        store.close()
+    assert "▲ 1,235" in article and "▼ 5,680" in article
+    assert "▲ 1,235" in home and "▼ 5,680" in home
+    assert "1235" not in article.replace('data-up="1235"', "") and "5680" not in home

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -429,9 +430,9 @@ def statement_labels(
     unique across the levels; top level first, larger groups first. ``embed_words`` maps lists
     of content words to vectors in the space of ``inp.vectors``; ``keys`` are each group's key
     phrases (for the fallback)."""
-    used_norm: set[str] = set(used or ()) | {OTHER_LABEL}
+    used_norm = UsedLabels(set(used or ()) | {OTHER_LABEL})
     out: dict[int, Label] = {}
-    tokens: dict[int, list[Token]] = {}  # per comment, tokenized once for every level
+    tokens: dict[int, tuple] = {}  # per comment, tokenized once for every level: (tokens, starts, ends)
     word_df = [Counter(set(w)) for w in inp.words]
     for level, members in enumerate(levels):
         if not members:
@@ -455,13 +456,55 @@ def _key(s: str) -> str:
     return normalize(s).lower()
 
 
-def _collides(text: str, used: set[str]) -> bool:
-    k = _key(text)
-    return any(k == u or k in u or u in k for u in used)
+class UsedLabels:
+    """The normalized labels given so far, for ``_collides``: whether a text equals, is contained
+    in or contains one of them, without comparing it with each (a thread has ~1,600 labels)."""
+
+    def __init__(self, keys=()):
+        self.keys: set[str] = set()
+        self._lengths: set[int] = set()
+        self._blob: list[str] = []
+        self._joined = "\x00"
+        for k in keys:
+            self.add(k)
+
+    def add(self, key: str) -> None:
+        if key in self.keys:
+            return
+        self.keys.add(key)
+        self._lengths.add(len(key))
+        self._blob.append(key)
+        self._joined = None
+
+    def __iter__(self):
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def hit(self, k: str) -> bool:
+        """Whether ``k`` equals, is inside, or holds a used key (an empty key holds and is held)."""
+        if not self.keys:
+            return False
+        if k in self.keys or 0 in self._lengths or not k:
+            return True
+        if self._joined is None:
+            self._joined = "\x00" + "\x00".join(self._blob) + "\x00"
+        if "\x00" not in k and k in self._joined:
+            return True
+        n = len(k)
+        for m in self._lengths:
+            if m < n and any(k[i:i + m] in self.keys for i in range(n - m + 1)):
+                return True
+        return False
+
+
+def _collides(text: str, used: UsedLabels) -> bool:
+    return used.hit(_key(text))
 
 
 def _best_clause(pos, centre, cent_mat, col: int, word_sc, inp: LabelInputs, embed_words, used, limit: int,
-                 tokens: dict[int, list[Token]], distinct: float) -> Label | None:
+                 tokens: dict[int, tuple], distinct: float) -> Label | None:
     sims = inp.vectors[pos] @ centre
     order = sorted(range(len(pos)), key=lambda k: (-sims[k], k))[:limit]
     cands: list[tuple[int, int, int, str, list[str], bool]] = []  # (p, start, end, text, words, open-ended)
@@ -471,12 +514,15 @@ def _best_clause(pos, centre, cent_mat, col: int, word_sc, inp: LabelInputs, emb
         spans = clause_spans(text)
         if spans and p not in tokens:
             known = inp.tokens[p] if inp.tokens is not None else None
-            tokens[p] = known if known is not None else tokenize(text[: spans[-1][1]])
+            toks_p = known if known is not None else tokenize(text[: spans[-1][1]])
+            tokens[p] = (toks_p, [t.start for t in toks_p], [t.start + len(t.surface) for t in toks_p])
         for a, b in spans:
             clause = text[a:b]
             if is_question(text, a, b):
                 continue
-            toks = [t for t in tokens[p] if t.start >= a and t.start + len(t.surface) <= b]
+            # the tokens inside [a, b): tokens follow one another, so their starts and ends both rise
+            toks_p, starts, ends = tokens[p]
+            toks = toks_p[bisect_left(starts, a):bisect_right(ends, b)]
             if not is_statement(clause, toks):
                 continue
             cands.append((p, a, b, clause, content_words_of(toks), is_open_ended(toks)))

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from matome.analyze.summarize import summarize_entry
 from matome.cli import app

@@ -6,25 +6,60 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-import typer
-from rich.console import Console
+from click.exceptions import Exit
 
 from matome.io.archive import ArchiveDecodeError, ArchiveFormatError, ReadResult, read_path
 
 #: Exit code for bad input or usage.
 EXIT_BAD_INPUT = 2
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class ErrConsole:
+    """Standard error for matome's one-line messages: plain text, written as is (no markup,
+    no highlighting, no wrapping). The Rich console that draws progress bars and spinners
+    (:attr:`rich`) is made only by the commands that show them; once it exists, the lines
+    go through it, so that they print above a live bar instead of through it."""
+
+    def __init__(self) -> None:
+        self._rich = None
+
+    @property
+    def rich(self):
+        """A Rich console on standard error (imported and made on first use)."""
+        if self._rich is None:
+            from rich.console import Console
+
+            self._rich = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._rich
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.rich.is_terminal
+
+    def status(self, message: str):
+        """A spinner with ``message`` while a slow step runs (on a terminal only)."""
+        return self.rich.status(message)
+
+    def print(self, text: str) -> None:
+        if self._rich is not None:
+            self._rich.print(text, markup=False, highlight=False, emoji=False)
+            return
+        stream = sys.stderr
+        stream.write(f"{text}\n")
+        stream.flush()
+
+
+err_console = ErrConsole()
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one clear line on standard error and exit."""
-    err_console.print(f"matome: error: {message}", markup=False)
-    raise typer.Exit(code)
+    err_console.print(f"matome: error: {message}")
+    raise Exit(code)
 
 
 def warn(message: str) -> None:
-    err_console.print(f"matome: {message}", markup=False)
+    err_console.print(f"matome: {message}")
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:

@@ -16,7 +16,7 @@ import click
 import pytest
 
 from cli_support import run
-from matome.cli import COMMANDS, command
+from matome.cli import COMMANDS, SUMMARIES, command
 from matome.commands.base import Argument, summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,9 +83,16 @@ def _declared(cmd: click.Command) -> list[str]:
 
 def test_every_command_argument_and_option_is_kept():
     group = command()
-    assert list(group.commands) == list(COMMANDS) == list(PARAMETERS)
+    assert group.list_commands(None) == list(COMMANDS) == list(PARAMETERS)
+    assert set(group.commands) == set(COMMANDS)
     for name, cmd in group.commands.items():
         assert _declared(cmd) == PARAMETERS[name], name
+
+
+def test_the_listed_descriptions_are_the_commands_own():
+    group = command()
+    for name in COMMANDS:
+        assert SUMMARIES[name] == summary(group.commands[name]), name
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -234,6 +241,16 @@ def test_only_the_named_command_is_imported_without_typer_or_pydantic(name, modu
     loaded, heavy = json.loads(proc.stdout)
     assert loaded == modules
     assert heavy == (["rich"] if rich else [])
+
+
+def test_the_top_help_and_an_unknown_command_import_no_command_module():
+    code = ("import sys; sys.argv = ['matome', %r]; import matome.cli\n"
+            "try:\n    matome.cli.main()\nexcept SystemExit as e:\n"
+            "    print(e.code, sorted(m[16:] for m in sys.modules if m.startswith('matome.commands.')), file=sys.stderr)")
+    for word, code_wanted, out in (("--help", 0, "  search     Search titles"), ("nosuch", 2, "")):
+        proc = subprocess.run([sys.executable, "-c", code % word], capture_output=True, text=True, timeout=120)
+        assert proc.stderr.splitlines()[-1] == f"{code_wanted} ['base', 'common']", proc.stderr
+        assert out in proc.stdout
 
 
 def test_the_installed_command_runs_the_named_command_only():

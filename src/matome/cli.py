@@ -17,46 +17,78 @@ from matome.commands.base import Group, tidy_help
 
 HELP = "Digest Japanese news articles and their reader comments (要約, opinions, ▲/▼ votes)."
 
-app = Group(
+#: The sub-commands, each in ``matome/commands/<name>.py`` with ``register(app)``, and the
+#: line ``matome --help`` shows for each: the first paragraph of its help (a test keeps the
+#: two equal), so that ``matome --help`` imports none of them.
+SUMMARIES = {
+    "show": "Show each entry: title, source, date, counts, and the most ▲ and most ▼ comments.",
+    "convert": "Convert entries losslessly: archive → JSONL (one entry per line) and JSONL → archive.",
+    "digest": "Digest each entry: article summary (要約), opinion groups, ▲/▼ analysis, この議論では… and [まとめ].",
+    "fetch": "Fetch an article page safely and write it as an archive entry (title, source, date, body).",
+    "summarize": "Print the article summary (要約): extractive, every sentence taken from the article.",
+    "serve": "Serve the archive in the browser: articles, digests, opinion map, search, JSON API.",
+    "report": "Write an article's digest page as one HTML file that opens offline (CSS and JS inlined).",
+    "ingest": "Add articles to the archive, merging re-fetched ones (new comments, vote snapshots).",
+    "redigest": "Bring stored digests up to date with the current engine and settings (--all --llm: let a "
+                "language model reword every digest).",
+    "batch": "Digest every article without a current digest, in parallel (resumable: run it again after an "
+             "interruption and it finishes what is missing).",
+    "search": "Search titles, summaries, bodies and comments: one result per article (titles first, then "
+              "summaries, bodies, comments; newer articles first, articles found by comments by their most ▲), "
+              "with the total (counted up to 1,000).",
+    "export": "Export every article (or --article ones) with our digests.",
+}
+
+COMMANDS = tuple(SUMMARIES)
+
+
+class _Matome(Group):
+    """``matome``: a sub-command's module is imported when the command line names it; the
+    command list in --help comes from :data:`SUMMARIES`."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            _load(name)
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl(list(SUMMARIES.items()))
+
+
+app = _Matome(
     name="matome",
     help=HELP,
     no_args_is_help=True,
     context_settings={"show_default": True},
 )
 
-#: Modules under matome.commands; each has ``register(app)``.
-COMMANDS = (
-    "show",
-    "convert",
-    "digest",
-    "fetch",
-    "summarize",
-    "serve",
-    "report",
-    "ingest",
-    "redigest",
-    "batch",
-    "search",
-    "export",
-)
+
+def _load(name: str) -> None:
+    """Import one sub-command's module and add the command to ``app``."""
+    importlib.import_module(f"matome.commands.{name}").register(app)
+    tidy_help(app.commands[name])
 
 
 def _register(argv: list[str]) -> None:
-    """Import the sub-command modules. When the command line names one sub-command, only
-    that module is imported, so that a quick command does not pay for the web server's or
-    the database's imports; ``--help`` and unknown words import them all."""
-    wanted = [name for name in COMMANDS if argv[1:2] == [name]]
-    for name in wanted or COMMANDS:
-        importlib.import_module(f"matome.commands.{name}").register(app)
-    tidy_help(app)
+    """Import the sub-command the command line names, if any, at once (``matome show`` pays
+    for its own imports, not the web server's or the database's); ``--help`` and unknown
+    words import none."""
+    for name in COMMANDS:
+        if argv[1:2] == [name]:
+            _load(name)
 
 
 _register(sys.argv)
 
 
 def command() -> click.Group:
-    """The Click group behind ``matome``, with tidied value names in its help."""
-    tidy_help(app)
+    """The Click group behind ``matome`` with every sub-command loaded (for tests and tools)."""
+    for name in COMMANDS:
+        app.get_command(None, name)
     return app
 
 
@@ -67,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     from matome.commands.common import EXIT_BAD_INPUT, err_console
 
     args = sys.argv[1:] if argv is None else [str(a) for a in argv]
-    group = command()
+    group = app
     try:
         if not args:  # no_args_is_help: the help, and the exit code of a usage error
             click.echo(group.get_help(click.Context(group, info_name="matome")))

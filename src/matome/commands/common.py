@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from click.exceptions import Exit
 
-from matome.io.archive import ArchiveDecodeError, ArchiveFormatError, ReadResult, read_path
+if TYPE_CHECKING:
+    from matome.io.archive import ReadResult
 
 #: Exit code for bad input or usage.
 EXIT_BAD_INPUT = 2
@@ -37,7 +38,12 @@ class ErrConsole:
         return self.rich.is_terminal
 
     def status(self, message: str):
-        """A spinner with ``message`` while a slow step runs (on a terminal only)."""
+        """A spinner with ``message`` while a slow step runs (on a terminal only: without
+        one, Rich is not even imported)."""
+        if self._rich is None and not _isatty(sys.stderr):
+            from contextlib import nullcontext
+
+            return nullcontext()
         return self.rich.status(message)
 
     def print(self, text: str) -> None:
@@ -47,6 +53,13 @@ class ErrConsole:
         stream = sys.stderr
         stream.write(f"{text}\n")
         stream.flush()
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
 
 
 err_console = ErrConsole()
@@ -83,6 +96,8 @@ def nothing_read(path: str, errors: tuple | list, what: str = "entry", whats: st
 
 def keep_going_hint(error: Exception, keep_going: bool) -> str:
     """The advice to add to a bad entry's message, unless --keep-going could not help."""
+    from matome.io.archive import ArchiveDecodeError
+
     if keep_going or isinstance(error, ArchiveDecodeError):
         return ""
     return " (use --keep-going to read the good entries)"
@@ -91,6 +106,8 @@ def keep_going_hint(error: Exception, keep_going: bool) -> str:
 def read_entries(path: str, keep_going: bool) -> ReadResult:
     """Read an archive path; report bad entries (keep-going) or fail on the first one; a
     path with no entry at all (empty, or every entry bad) fails with one line."""
+    from matome.io.archive import ArchiveFormatError, read_path
+
     try:
         result = read_path(path, keep_going=keep_going)
     except ArchiveFormatError as e:

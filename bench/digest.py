@@ -86,7 +86,7 @@ def _yahoo_entry(n: int = 20_000):
 def child_cold() -> None:
     """Where a cold ``matome digest`` of the seed spends its time (one fresh process)."""
     t0 = time.perf_counter()
-    # the command's own start-up: typer and the digest sub-command only, as `matome digest`
+    # the command's own start-up: Click and the digest sub-command only, as `matome digest`
     # registers just the invoked sub-command (cli.py reads sys.argv at import)
     sys.argv = ["matome", "digest", str(SEED)]
     importlib.import_module("matome.cli")

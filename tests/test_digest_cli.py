@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import SEED_PATH
 from matome.analyze.digest import digest_from_dict

@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import SEED_PATH
 from llm_support import FAULTS, ScriptedServer, faults_for, good_answer, ok

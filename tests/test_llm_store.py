@@ -7,7 +7,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from conftest import SEED_PATH
 from llm_support import ScriptedServer, good_answer, ok

@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from matome.cli import app
 from matome.io.archive import read_path

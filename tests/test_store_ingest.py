@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import replace
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from matome.analyze import digest as digest_engine
 from matome.cli import app

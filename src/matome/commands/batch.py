@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import typer
+import click
+from click.exceptions import Exit
 
 from matome.commands.common import err_console, fail, warn
 from matome.commands.ingest import DB_HELP, open_for_command, parse_settings
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("batch")
-    def batch(
-        db: str = typer.Option(None, "--db", help=DB_HELP),
-        workers: int = typer.Option(None, "--workers", help="Worker processes or Ray actors (default: the cores here, or the cluster's CPUs)."),
-        ray: str = typer.Option(None, "--ray", metavar="ADDRESS|local",
-                                help="Run on Ray: 'local' starts Ray here, else a cluster address such as auto or ray://head:10001 (needs the ray extra of matome)."),
-        only_stale: bool = typer.Option(False, "--only-stale", help="Only re-digest stale digests; leave articles without a digest alone."),
-        limit: int = typer.Option(None, "--limit", help="At most this many articles (lowest ids first)."),
-        settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
-    ) -> None:
+    @click.option("--db", "db", default=None, help=DB_HELP)
+    @click.option("--workers", "workers", type=int, default=None,
+                  help="Worker processes or Ray actors (default: the cores here, or the cluster's CPUs).")
+    @click.option("--ray", "ray", default=None, metavar="ADDRESS|local",
+                  help="Run on Ray: 'local' starts Ray here, else a cluster address such as auto or ray://head:10001 (needs the ray extra of matome).")
+    @click.option("--only-stale", "only_stale", is_flag=True, help="Only re-digest stale digests; leave articles without a digest alone.")
+    @click.option("--limit", "limit", type=int, default=None, help="At most this many articles (lowest ids first).")
+    @click.option("--set", "settings", multiple=True, help="A digest setting NAME=VALUE (repeatable).")
+    def batch(db: str | None, workers: int | None, ray: str | None, only_stale: bool, limit: int | None,
+              settings: tuple[str, ...]) -> None:
         """Digest every article without a current digest, in parallel (resumable: run it again
         after an interruption and it finishes what is missing)."""
         from matome.batch import BatchError, plan, run
@@ -43,9 +45,9 @@ def register(app: typer.Typer) -> None:
         finally:
             store.close()
         if not job.ids:
-            typer.echo("nothing to digest: every digest is current")
+            click.echo("nothing to digest: every digest is current")
             return
-        reporter = Reporter(job, err_console)
+        reporter = Reporter(job, err_console.rich)
         try:
             with reporter:
                 summary = run(url, job, workers=workers, ray=ray.strip() if ray else None, on_done=reporter.advance)
@@ -54,15 +56,15 @@ def register(app: typer.Typer) -> None:
         except KeyboardInterrupt:
             # what was stored stays stored: the next run plans only what is missing
             warn(f"interrupted: {reporter.done} of {len(job.ids)} digested; run the same command again to finish")
-            raise typer.Exit(130) from None
+            raise Exit(130) from None
         for aid, message in summary.failures:
             warn(f"failed: article {aid}: {message}")
         rate = f"{summary.rate:.2f} articles/s, {summary.comments / summary.seconds:,.0f} comments/s" if summary.seconds else ""
         restarted = f", worker pool restarted {summary.restarts} times" if summary.restarts else ""
-        typer.echo(f"digested {summary.done} of {summary.planned} articles in {summary.seconds:.1f} s ({rate}), "
+        click.echo(f"digested {summary.done} of {summary.planned} articles in {summary.seconds:.1f} s ({rate}), "
                    f"failed {len(summary.failures)}{restarted}")
         if summary.failures:
-            raise typer.Exit(1)
+            raise Exit(1)
 
 
 def _require_archive(db: str | None) -> None:

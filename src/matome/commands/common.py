@@ -4,27 +4,75 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-import typer
-from rich.console import Console
+from click.exceptions import Exit
 
-from matome.io.archive import ArchiveDecodeError, ArchiveFormatError, ReadResult, read_path
+if TYPE_CHECKING:
+    from matome.io.archive import ReadResult
 
 #: Exit code for bad input or usage.
 EXIT_BAD_INPUT = 2
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class ErrConsole:
+    """Standard error for matome's one-line messages: plain text, written as is (no markup,
+    no highlighting, no wrapping). The Rich console that draws progress bars and spinners
+    (:attr:`rich`) is made only by the commands that show them; once it exists, the lines
+    go through it, so that they print above a live bar instead of through it."""
+
+    def __init__(self) -> None:
+        self._rich = None
+
+    @property
+    def rich(self):
+        """A Rich console on standard error (imported and made on first use)."""
+        if self._rich is None:
+            from rich.console import Console
+
+            self._rich = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._rich
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.rich.is_terminal
+
+    def status(self, message: str):
+        """A spinner with ``message`` while a slow step runs (on a terminal only: without
+        one, Rich is not even imported)."""
+        if self._rich is None and not _isatty(sys.stderr):
+            from contextlib import nullcontext
+
+            return nullcontext()
+        return self.rich.status(message)
+
+    def print(self, text: str) -> None:
+        if self._rich is not None:
+            self._rich.print(text, markup=False, highlight=False, emoji=False)
+            return
+        stream = sys.stderr
+        stream.write(f"{text}\n")
+        stream.flush()
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
+err_console = ErrConsole()
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one clear line on standard error and exit."""
-    err_console.print(f"matome: error: {message}", markup=False)
-    raise typer.Exit(code)
+    err_console.print(f"matome: error: {message}")
+    raise Exit(code)
 
 
 def warn(message: str) -> None:
-    err_console.print(f"matome: {message}", markup=False)
+    err_console.print(f"matome: {message}")
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -48,6 +96,8 @@ def nothing_read(path: str, errors: tuple | list, what: str = "entry", whats: st
 
 def keep_going_hint(error: Exception, keep_going: bool) -> str:
     """The advice to add to a bad entry's message, unless --keep-going could not help."""
+    from matome.io.archive import ArchiveDecodeError
+
     if keep_going or isinstance(error, ArchiveDecodeError):
         return ""
     return " (use --keep-going to read the good entries)"
@@ -56,6 +106,8 @@ def keep_going_hint(error: Exception, keep_going: bool) -> str:
 def read_entries(path: str, keep_going: bool) -> ReadResult:
     """Read an archive path; report bad entries (keep-going) or fail on the first one; a
     path with no entry at all (empty, or every entry bad) fails with one line."""
+    from matome.io.archive import ArchiveFormatError, read_path
+
     try:
         result = read_path(path, keep_going=keep_going)
     except ArchiveFormatError as e:

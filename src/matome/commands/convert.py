@@ -6,8 +6,9 @@ import sys
 from enum import Enum
 from pathlib import Path
 
-import typer
+import click
 
+from matome.commands.base import argument
 from matome.commands.common import fail, keep_going_hint, nothing_read, plural, read_entries, warn, write_out
 from matome.io.archive import ArchiveFormatError, decode, read_text, write_entries
 from matome.io.jsonl import read_jsonl, write_jsonl
@@ -33,15 +34,15 @@ def _read_stdin() -> tuple[str, str]:
     return text, ("jsonl" if text.lstrip("\ufeff \t\r\n")[:1] == "{" else "archive")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("convert")
-    def convert(
-        path: str = typer.Argument(..., help="An archive file or directory, a .jsonl file, or - for standard input (either format)."),
-        to: Target = typer.Option(..., "--to", help="Output format: jsonl or archive."),
-        out: str = typer.Option(None, "-o", "--out", metavar="FILE", help="Output file (default: standard output)."),
-        keep_going: bool = typer.Option(False, "--keep-going", help="Skip bad entries and report them."),
-    ) -> None:
+    @argument("path", help="An archive file or directory, a .jsonl file, or - for standard input (either format).")
+    @click.option("--to", "to", type=click.Choice([t.value for t in Target]), required=True, help="Output format: jsonl or archive.")
+    @click.option("-o", "--out", "out", default=None, metavar="FILE", help="Output file (default: standard output).")
+    @click.option("--keep-going", "keep_going", is_flag=True, help="Skip bad entries and report them.")
+    def convert(path: str, to: str, out: str | None, keep_going: bool) -> None:
         """Convert entries losslessly: archive → JSONL (one entry per line) and JSONL → archive."""
+        to = Target(to)
         if path == "-":
             text, kind = _read_stdin()
             name = "<stdin>"

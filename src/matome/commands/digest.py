@@ -21,9 +21,10 @@ import sys
 from enum import Enum
 from pathlib import Path
 
-import typer
+import click
 
 from matome.commands import llm as llm_opts
+from matome.commands.base import argument
 from matome.commands.common import err_console, fail, plural, read_entries, warn, write_out
 from matome.model import Digest, Entry
 from matome.wording import KIND_TEXT as KIND_JA  # one wording for the CLI, Markdown, web and report
@@ -245,54 +246,40 @@ def _progress_for(entry: Entry, quiet: bool):
         return None
 
     def say(step: str) -> None:
-        err_console.print(f"matome: {entry.title[:30]}: {step}…", markup=False, highlight=False)
+        err_console.print(f"matome: {entry.title[:30]}: {step}…")
 
     return say
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("digest")
-    def digest(
-        path: str = typer.Argument(
-            None,
-            help="An archive file or directory (- for standard input), a .jsonl of entries, a saved page, a comment table or a URL.",
-        ),
-        comments: str = typer.Option(
-            None,
-            "--comments",
-            help="A CSV/TSV/JSONL/.xlsx comment table (text, up, down; optional id, posted_at, parent_id); "
-            "alone, or added to the page or URL given as FILE.",
-        ),
-        mapping: str = typer.Option(
-            None, "--map", metavar="FIELD=COLUMN,…",
-            help="Columns of the comment table when their names are not recognised, e.g. text=本文,up=賛成,down=反対.",
-        ),
-        allow_private: bool = typer.Option(
-            False, "--allow-private", help="Allow fetching URLs on loopback, private and link-local addresses."
-        ),
-        article: str = typer.Option(None, "--article", metavar="FILE", help="With --comments: a text file with the article body."),
-        title: str = typer.Option(None, "--title", help="The title of an entry built from a comment table."),
-        fmt: Format = typer.Option(
-            Format.archive, "--format", "-f", help="archive (the records), json, md (Markdown) or view (Markdown rendered for the terminal)."
-        ),
-        out: str = typer.Option(None, "-o", "--out", help="Output file (default: standard output)."),
-        vectors: str = typer.Option("tfidf", "--vectors", help="Comment vectors: tfidf (fast) or e5 (bundled model, slow)."),
-        method: str = typer.Option("auto", "--method", help="Opinion groups: auto, ward or kmeans."),
-        seed: int = typer.Option(0, "--seed", help="Seed of every random step (same seed, same output)."),
-        keep_going: bool = typer.Option(False, "--keep-going", help="Skip bad entries and report them."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No status lines on standard error."),
-        llm: bool = llm_opts.LLM,
-        llm_base_url: str = llm_opts.BASE_URL,
-        llm_model: str = llm_opts.MODEL,
-        llm_dry_run: bool = llm_opts.DRY_RUN,
-        llm_max_cost: float = llm_opts.MAX_COST,
-        llm_prices: str = llm_opts.PRICES,
-        llm_concurrency: int = llm_opts.CONCURRENCY,
-        llm_timeout: float = llm_opts.TIMEOUT,
-        llm_retries: int = llm_opts.RETRIES,
-        llm_cache: str = llm_opts.CACHE,
-    ) -> None:
+    @argument("path", required=False, default=None,
+              help="An archive file or directory (- for standard input), a .jsonl of entries, a saved page, a comment table or a URL.")
+    @click.option("--comments", "comments", default=None,
+                  help="A CSV/TSV/JSONL/.xlsx comment table (text, up, down; optional id, posted_at, parent_id); "
+                  "alone, or added to the page or URL given as FILE.")
+    @click.option("--map", "mapping", default=None, metavar="FIELD=COLUMN,…",
+                  help="Columns of the comment table when their names are not recognised, e.g. text=本文,up=賛成,down=反対.")
+    @click.option("--allow-private", "allow_private", is_flag=True,
+                  help="Allow fetching URLs on loopback, private and link-local addresses.")
+    @click.option("--article", "article", default=None, metavar="FILE", help="With --comments: a text file with the article body.")
+    @click.option("--title", "title", default=None, help="The title of an entry built from a comment table.")
+    @click.option("--format", "-f", "fmt", type=click.Choice([f.value for f in Format]), default=Format.archive.value,
+                  help="archive (the records), json, md (Markdown) or view (Markdown rendered for the terminal).")
+    @click.option("-o", "--out", "out", default=None, help="Output file (default: standard output).")
+    @click.option("--vectors", "vectors", default="tfidf", help="Comment vectors: tfidf (fast) or e5 (bundled model, slow).")
+    @click.option("--method", "method", default="auto", help="Opinion groups: auto, ward or kmeans.")
+    @click.option("--seed", "seed", type=int, default=0, help="Seed of every random step (same seed, same output).")
+    @click.option("--keep-going", "keep_going", is_flag=True, help="Skip bad entries and report them.")
+    @click.option("--quiet", "-q", "quiet", is_flag=True, help="No status lines on standard error.")
+    @llm_opts.llm_options(cache=True)
+    def digest(path: str | None, comments: str | None, mapping: str | None, allow_private: bool, article: str | None,
+               title: str | None, fmt: str, out: str | None, vectors: str, method: str, seed: int, keep_going: bool,
+               quiet: bool, llm: bool, llm_base_url: str | None, llm_model: str | None, llm_dry_run: bool,
+               llm_max_cost: float | None, llm_prices: str | None, llm_concurrency: int, llm_timeout: float,
+               llm_retries: int, llm_cache: str | None) -> None:
         """Digest each entry: article summary (要約), opinion groups, ▲/▼ analysis, この議論では… and [まとめ]."""
+        fmt = Format(fmt)
         options = llm_opts.LlmOptions(llm, llm_base_url, llm_model, llm_dry_run, llm_max_cost, llm_prices,
                                       llm_concurrency, llm_timeout, llm_retries, llm_cache)
         writer = llm_opts.make_writer(options, cache=None)

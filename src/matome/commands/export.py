@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from enum import Enum
 
-import typer
+import click
 
+from matome.commands.base import IntRange
 from matome.commands.common import fail, plural, warn
 from matome.commands.ingest import DB_HELP, open_for_command
 from matome.model import DB_INT_MAX
@@ -19,16 +20,19 @@ class Format(str, Enum):
     csv = "csv"
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("export")
-    def export(
-        db: str = typer.Option(None, "--db", help=DB_HELP),
-        fmt: Format = typer.Option(Format.archive, "--format", "-f", help="archive (as ingested, byte for byte), jsonl (entries with their digests) or csv (one row per comment)."),
-        out: str = typer.Option(None, "-o", "--out", help="Output file (default: standard output)."),
-        article: list[int] = typer.Option(None, "--article", min=1, max=DB_INT_MAX, metavar="ID", help="Only these article ids (repeatable)."),
-        with_digest: bool = typer.Option(False, "--with-digest", help="archive: put our digests into the summary records."),
-    ) -> None:
+    @click.option("--db", "db", default=None, help=DB_HELP)
+    @click.option("--format", "-f", "fmt", type=click.Choice([f.value for f in Format]), default=Format.archive.value,
+                  help="archive (as ingested, byte for byte), jsonl (entries with their digests) or csv (one row per comment).")
+    @click.option("-o", "--out", "out", default=None, help="Output file (default: standard output).")
+    @click.option("--article", "article", type=IntRange(1, DB_INT_MAX), multiple=True, metavar="ID",
+                  help="Only these article ids (repeatable).")
+    @click.option("--with-digest", "with_digest", is_flag=True, help="archive: put our digests into the summary records.")
+    def export(db: str | None, fmt: str, out: str | None, article: tuple[int, ...], with_digest: bool) -> None:
         """Export every article (or --article ones) with our digests."""
+        fmt = Format(fmt)
+        article = list(article)
         store = open_for_command(db, read_only=True)
         try:
             if out in (None, "-"):

@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import sys
 
-import typer
+import click
 
+from matome.commands.base import argument
 from matome.commands.common import fail, plural, warn, write_out
 from matome.io.archive import write_entries
 from matome.io.fetch import FetchError, Fetcher, FetchOptions
 from matome.io.sources import SourceError, is_url, load_entries
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("fetch")
-    def fetch(
-        url: str = typer.Argument(..., help="The article URL (http or https)."),
-        out: str = typer.Option(None, "-o", "--out", help="Output file (default: standard output)."),
-        allow_private: bool = typer.Option(
-            False, "--allow-private", help="Allow loopback, private and link-local addresses (your own network)."
-        ),
-        raw: bool = typer.Option(False, "--raw", help="Write the page's HTML as received instead of an archive entry."),
-        comments: str = typer.Option(None, "--comments", help="A comment table (CSV/JSONL/XLSX) to add to the entry."),
-        mapping: str = typer.Option(None, "--map", help="Columns of the comment table, e.g. text=本文,up=賛成,down=反対."),
-        no_robots: bool = typer.Option(False, "--ignore-robots", help="Do not consult robots.txt (only for your own sites)."),
-        other_hosts: bool = typer.Option(
-            False, "--follow-other-host",
-            help="Fetch a split article's further pages from the host named inside the page (default: the host of URL).",
-        ),
-    ) -> None:
+    @argument("url", help="The article URL (http or https).")
+    @click.option("-o", "--out", "out", default=None, help="Output file (default: standard output).")
+    @click.option("--allow-private", "allow_private", is_flag=True,
+                  help="Allow loopback, private and link-local addresses (your own network).")
+    @click.option("--raw", "raw", is_flag=True, help="Write the page's HTML as received instead of an archive entry.")
+    @click.option("--comments", "comments", default=None, help="A comment table (CSV/JSONL/XLSX) to add to the entry.")
+    @click.option("--map", "mapping", default=None, help="Columns of the comment table, e.g. text=本文,up=賛成,down=反対.")
+    @click.option("--ignore-robots", "no_robots", is_flag=True, help="Do not consult robots.txt (only for your own sites).")
+    @click.option("--follow-other-host", "other_hosts", is_flag=True,
+                  help="Fetch a split article's further pages from the host named inside the page (default: the host of URL).")
+    def fetch(url: str, out: str | None, allow_private: bool, raw: bool, comments: str | None, mapping: str | None,
+              no_robots: bool, other_hosts: bool) -> None:
         """Fetch an article page safely and write it as an archive entry (title, source, date, body)."""
         if not is_url(url):
             fail(f"expected an http:// or https:// URL, found {url!r}")

@@ -12,10 +12,11 @@ import json
 import time
 from pathlib import Path
 
-import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+import click
+from click.exceptions import Exit
 
 from matome.commands import llm as llm_opts
+from matome.commands.base import argument
 from matome.commands.common import err_console, fail, plural, warn
 from matome.io.archive import ArchiveFormatError, EntryStream, archive_files, decode, read_bytes
 from matome.io.jsonl import read_jsonl
@@ -199,7 +200,7 @@ def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bo
     terminal = show_progress and err_console.is_terminal
     for url in [p for p in paths if is_url(p)]:
         if terminal:
-            err_console.print(f"取得中 {url}", markup=False, highlight=False)
+            err_console.print(f"取得中 {url}")
         entries, errors = page_entries(url, allow_private=allow_private)
         _add(report, errors)
         if errors and not keep_going:
@@ -207,9 +208,11 @@ def ingest_paths(store: Store, paths: list[str], *, digest: bool, keep_going: bo
         report.merge(store.ingest_entries(entries, digest=digest, settings=settings, rewrite=rewrite))
     sizes = {f: f.stat().st_size for f in files}
     log = _LogProgress(len(files), sum(sizes.values())) if show_progress and not terminal else None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("bytes"),
                TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=True, disable=not terminal) as bar:
+    with Progress(*columns, console=err_console.rich, transient=True, disable=not terminal) as bar:
         task = bar.add_task("取り込み中", total=sum(sizes.values()) or 1)
         if keep_going:
             report.merge(_ingest_stream(store, files, sizes, bar, task, log, digest=digest, settings=settings,
@@ -346,31 +349,25 @@ def _remove_sqlite(path: Path) -> None:
             pass
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("ingest")
-    def ingest(
-        paths: list[str] = typer.Argument(..., help="Archive files or directories, entry .jsonl files, comment tables (.csv/.tsv/.jsonl/.xlsx), saved .html pages or article URLs."),
-        db: str = typer.Option(None, "--db", help=DB_HELP),
-        no_digest: bool = typer.Option(False, "--no-digest", help="Do not compute digests (faster)."),
-        keep_going: bool = typer.Option(True, "--keep-going/--stop-on-error",
-                                        help="Skip bad entries and import the rest (default), or stop at the first bad one."),
-        settings: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE", help="A digest setting NAME=VALUE (repeatable)."),
-        mapping: str = typer.Option(
-            None, "--map", metavar="FIELD=COLUMN,…",
-            help="Columns of the comment tables when their names are not recognised, e.g. text=本文,up=賛成,down=反対.",
-        ),
-        allow_private: bool = typer.Option(False, "--allow-private", help="Allow fetching URLs on loopback/private addresses."),
-        llm: bool = llm_opts.LLM,
-        llm_base_url: str = llm_opts.BASE_URL,
-        llm_model: str = llm_opts.MODEL,
-        llm_dry_run: bool = llm_opts.DRY_RUN,
-        llm_max_cost: float = llm_opts.MAX_COST,
-        llm_prices: str = llm_opts.PRICES,
-        llm_concurrency: int = llm_opts.CONCURRENCY,
-        llm_timeout: float = llm_opts.TIMEOUT,
-        llm_retries: int = llm_opts.RETRIES,
-    ) -> None:
+    @argument("paths", nargs=-1, required=True,
+              help="Archive files or directories, entry .jsonl files, comment tables (.csv/.tsv/.jsonl/.xlsx), saved .html pages or article URLs.")
+    @click.option("--db", "db", default=None, help=DB_HELP)
+    @click.option("--no-digest", "no_digest", is_flag=True, help="Do not compute digests (faster).")
+    @click.option("--keep-going/--stop-on-error", "keep_going", default=True,
+                  help="Skip bad entries and import the rest (default), or stop at the first bad one.")
+    @click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="A digest setting NAME=VALUE (repeatable).")
+    @click.option("--map", "mapping", default=None, metavar="FIELD=COLUMN,…",
+                  help="Columns of the comment tables when their names are not recognised, e.g. text=本文,up=賛成,down=反対.")
+    @click.option("--allow-private", "allow_private", is_flag=True, help="Allow fetching URLs on loopback/private addresses.")
+    @llm_opts.llm_options()
+    def ingest(paths: tuple[str, ...], db: str | None, no_digest: bool, keep_going: bool, settings: tuple[str, ...],
+               mapping: str | None, allow_private: bool, llm: bool, llm_base_url: str | None, llm_model: str | None,
+               llm_dry_run: bool, llm_max_cost: float | None, llm_prices: str | None, llm_concurrency: int,
+               llm_timeout: float, llm_retries: int) -> None:
         """Add articles to the archive, merging re-fetched ones (new comments, vote snapshots)."""
+        paths = list(paths)
         parsed = parse_settings(settings)
         options = llm_opts.LlmOptions(llm, llm_base_url, llm_model, llm_dry_run, llm_max_cost, llm_prices,
                                       llm_concurrency, llm_timeout, llm_retries)
@@ -419,6 +416,6 @@ def register(app: typer.Typer) -> None:
             warn(f"no digest: {f}")
         if report.failed and report.total == len(report.failed):
             fail(f"nothing was ingested: {plural(len(report.failed), 'failure')}")
-        typer.echo(f"ingested into {store.describe()}: {report.summary_line()}")
+        click.echo(f"ingested into {store.describe()}: {report.summary_line()}")
         if report.failed:
-            raise typer.Exit(1)
+            raise Exit(1)

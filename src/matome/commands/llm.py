@@ -9,23 +9,40 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import typer
+import click
 
 from matome.commands.common import err_console, fail
 
-LLM = typer.Option(False, "--llm", help="Let a language model word the summaries and group labels "
-                   "(any OpenAI-compatible server; every answer is checked, failures keep matome's own text).")
-BASE_URL = typer.Option(None, "--llm-base-url", help="The server, e.g. http://127.0.0.1:11434/v1 (Ollama) "
-                        "(env MATOME_LLM_BASE_URL; default: the OpenAI API). The key comes from MATOME_LLM_API_KEY.")
-MODEL = typer.Option(None, "--llm-model", help="The model name (env MATOME_LLM_MODEL).")
-DRY_RUN = typer.Option(False, "--llm-dry-run", help="Print the calls, estimated tokens and cost; send nothing, write nothing.")
-MAX_COST = typer.Option(None, "--llm-max-cost", help="Stop asking the model before the estimated spend exceeds this (USD); "
-                        "the remaining parts keep matome's own text.")
-PRICES = typer.Option(None, "--llm-prices", help="A JSON file of prices: model name to a pair (input, output) in USD per 1M tokens.")
-CONCURRENCY = typer.Option(2, "--llm-concurrency", help="Requests in flight at once.")
-TIMEOUT = typer.Option(300.0, "--llm-timeout", help="Seconds to wait for one answer (local models can be slow).")
-RETRIES = typer.Option(3, "--llm-retries", help="Retries of a call after 429, 5xx, a time-out or a dropped connection.")
-CACHE = typer.Option(None, "--llm-cache", help="Directory of cached answers (default: $XDG_CACHE_HOME/matome, else ~/.cache/matome).")
+#: The --llm options, in the order --help lists them: (declarations, attributes).
+_OPTIONS = (
+    (("--llm", "llm"), dict(is_flag=True, help="Let a language model word the summaries and group labels "
+     "(any OpenAI-compatible server; every answer is checked, failures keep matome's own text).")),
+    (("--llm-base-url", "llm_base_url"), dict(default=None, help="The server, e.g. http://127.0.0.1:11434/v1 (Ollama) "
+     "(env MATOME_LLM_BASE_URL; default: the OpenAI API). The key comes from MATOME_LLM_API_KEY.")),
+    (("--llm-model", "llm_model"), dict(default=None, help="The model name (env MATOME_LLM_MODEL).")),
+    (("--llm-dry-run", "llm_dry_run"), dict(is_flag=True, help="Print the calls, estimated tokens and cost; send nothing, write nothing.")),
+    (("--llm-max-cost", "llm_max_cost"), dict(type=float, default=None, help="Stop asking the model before the estimated spend "
+     "exceeds this (USD); the remaining parts keep matome's own text.")),
+    (("--llm-prices", "llm_prices"), dict(default=None, help="A JSON file of prices: model name to a pair (input, output) in USD per 1M tokens.")),
+    (("--llm-concurrency", "llm_concurrency"), dict(type=int, default=2, help="Requests in flight at once.")),
+    (("--llm-timeout", "llm_timeout"), dict(type=float, default=300.0, help="Seconds to wait for one answer (local models can be slow).")),
+    (("--llm-retries", "llm_retries"), dict(type=int, default=3, help="Retries of a call after 429, 5xx, a time-out or a dropped connection.")),
+    (("--llm-cache", "llm_cache"), dict(default=None, help="Directory of cached answers (default: $XDG_CACHE_HOME/matome, else ~/.cache/matome).")),
+)
+
+
+def llm_options(*, cache: bool = False):
+    """Decorate a command with the --llm options (``--llm-cache`` too when ``cache``); the
+    command receives them as ``llm``, ``llm_base_url`` … ``llm_retries`` (``llm_cache``)."""
+
+    def decorate(f):
+        for decls, attrs in reversed(_OPTIONS):
+            if decls[0] == "--llm-cache" and not cache:
+                continue
+            f = click.option(*decls, **attrs)(f)
+        return f
+
+    return decorate
 
 
 @dataclass
@@ -131,7 +148,7 @@ def print_plan(writer, calls) -> None:
     else:
         total = sum(c.cost or 0.0 for c in todo)
         lines.append(f"estimated cost ${total:.4f} (a rejected answer is asked once more: at most ${2 * total:.4f})")
-    typer.echo("\n".join(lines))
+    click.echo("\n".join(lines))
 
 
 def report_usage(writer, quiet: bool) -> None:
@@ -142,6 +159,5 @@ def report_usage(writer, quiet: bool) -> None:
     spent = f"${lg.spent:.4f}" if price is not None else "cost unknown (no price for the model)"
     err_console.print(
         f"matome: LLM {writer.settings.model}: {writer.http_requests} requests, {lg.cached} answers from the cache, "
-        f"{lg.tokens_in:,} input and {lg.tokens_out:,} output tokens, {spent}",
-        markup=False, highlight=False,
+        f"{lg.tokens_in:,} input and {lg.tokens_out:,} output tokens, {spent}"
     )

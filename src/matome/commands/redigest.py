@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+import click
+from click.exceptions import Exit
 
 from matome.commands import llm as llm_opts
+from matome.commands.base import IntRange
 from matome.commands.common import err_console, fail, plural, warn
 from matome.commands.ingest import DB_HELP, open_for_command, parse_settings
 from matome.model import DB_INT_MAX
 from matome.store import StoreError
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("redigest")
-    def redigest(
-        db: str = typer.Option(None, "--db", help=DB_HELP),
-        article: list[int] = typer.Option(None, "--article", min=1, max=DB_INT_MAX, metavar="ID", help="Only these article ids (repeatable)."),
-        force: bool = typer.Option(False, "--all", help="Recompute every digest, stale or not."),
-        settings: list[str] = typer.Option(None, "--set", help="A digest setting NAME=VALUE (repeatable)."),
-        llm: bool = llm_opts.LLM,
-        llm_base_url: str = llm_opts.BASE_URL,
-        llm_model: str = llm_opts.MODEL,
-        llm_dry_run: bool = llm_opts.DRY_RUN,
-        llm_max_cost: float = llm_opts.MAX_COST,
-        llm_prices: str = llm_opts.PRICES,
-        llm_concurrency: int = llm_opts.CONCURRENCY,
-        llm_timeout: float = llm_opts.TIMEOUT,
-        llm_retries: int = llm_opts.RETRIES,
-    ) -> None:
+    @click.option("--db", "db", default=None, help=DB_HELP)
+    @click.option("--article", "article", type=IntRange(1, DB_INT_MAX), multiple=True, metavar="ID",
+                  help="Only these article ids (repeatable).")
+    @click.option("--all", "force", is_flag=True, help="Recompute every digest, stale or not.")
+    @click.option("--set", "settings", multiple=True, help="A digest setting NAME=VALUE (repeatable).")
+    @llm_opts.llm_options()
+    def redigest(db: str | None, article: tuple[int, ...], force: bool, settings: tuple[str, ...], llm: bool,
+                 llm_base_url: str | None, llm_model: str | None, llm_dry_run: bool, llm_max_cost: float | None,
+                 llm_prices: str | None, llm_concurrency: int, llm_timeout: float, llm_retries: int) -> None:
         """Bring stored digests up to date with the current engine and settings (--all --llm:
         let a language model reword every digest)."""
         parsed = parse_settings(settings)
@@ -54,8 +49,10 @@ def register(app: typer.Typer) -> None:
                     calls += writer.plan(entry, digest_engine.offline_digest(entry, parsed))
                 llm_opts.print_plan(writer, calls)
                 return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-            with Progress(*columns, console=err_console, transient=True) as bar:
+            with Progress(*columns, console=err_console.rich, transient=True) as bar:
                 task = bar.add_task("要約を再計算中", total=len(ids))
                 try:
                     done, failures = store.redigest(ids, settings=parsed, progress=lambda _a, _ok: bar.advance(task),
@@ -67,6 +64,6 @@ def register(app: typer.Typer) -> None:
         llm_opts.report_usage(writer, False)
         for aid, message in failures:
             warn(f"failed: article {aid}: {message}")
-        typer.echo(f"redigested {done:,} of {plural(len(ids), 'stale digest')}, failed {len(failures):,}")
+        click.echo(f"redigested {done:,} of {plural(len(ids), 'stale digest')}, failed {len(failures):,}")
         if failures:
-            raise typer.Exit(1)
+            raise Exit(1)

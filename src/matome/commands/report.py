@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
+from matome.commands.base import IntRange, argument
 from matome.commands.common import fail, warn, write_out
 from matome.model import DB_INT_MAX
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("report")
-    def report(
-        article_id: int = typer.Argument(..., metavar="ID", min=1, max=DB_INT_MAX, help="The article id (as in /articles/ID)."),
-        db: str = typer.Option(None, "--db", help="Archive database: a path or a SQLAlchemy URL (default $MATOME_DB or ./matome.db)."),
-        out: str = typer.Option("-", "-o", "--output", help="The HTML file to write (- for standard output)."),
-    ) -> None:
+    @argument("article_id", metavar="ID", type=IntRange(1, DB_INT_MAX), help="The article id (as in /articles/ID).")
+    @click.option("--db", "db", default=None,
+                  help="Archive database: a path or a SQLAlchemy URL (default $MATOME_DB or ./matome.db).")
+    @click.option("-o", "--output", "out", default="-", metavar="FILE", help="The HTML file to write (- for standard output).")
+    def report(article_id: int, db: str | None, out: str) -> None:
         """Write an article's digest page as one HTML file that opens offline (CSS and JS inlined)."""
         from matome.store import StoreError, StoreURLError, open_store
         from matome.web.data import article_view

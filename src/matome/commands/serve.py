@@ -7,8 +7,9 @@ import os
 import socket
 import sqlite3
 
-import typer
+import click
 
+from matome.commands.base import IntRange
 from matome.commands.common import fail, warn
 
 
@@ -21,23 +22,19 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("serve")
-    def serve(
-        db: str = typer.Option(None, "--db", help="Archive database: a path or a SQLAlchemy URL (default $MATOME_DB or ./matome.db)."),
-        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
-        port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port."),
-        workers: int = typer.Option(1, "--workers", min=1, max=64, help="Worker processes (they share the page file)."),
-        token: str = typer.Option(
-            None, "--token", envvar="MATOME_WEB_TOKEN",
-            help="Enable POST /api/ingest for requests with 'Authorization: Bearer TOKEN' (also $MATOME_WEB_TOKEN).",
-        ),
-        page_cache: str = typer.Option(
-            None, "--page-cache", metavar="FILE",
-            help="File keeping the rendered article pages (shared by the workers, kept across restarts); "
-                 "default 'none': the last pages in memory only.",
-        ),
-    ) -> None:
+    @click.option("--db", "db", default=None,
+                  help="Archive database: a path or a SQLAlchemy URL (default $MATOME_DB or ./matome.db).")
+    @click.option("--host", "host", default="127.0.0.1", help="Address to listen on (default: this machine only).")
+    @click.option("--port", "port", type=IntRange(0, 65535), default=8000, help="TCP port.")
+    @click.option("--workers", "workers", type=IntRange(1, 64), default=1, help="Worker processes (they share the page file).")
+    @click.option("--token", "token", default=None, envvar="MATOME_WEB_TOKEN", show_envvar=True,
+                  help="Enable POST /api/ingest for requests with 'Authorization: Bearer TOKEN' (also $MATOME_WEB_TOKEN).")
+    @click.option("--page-cache", "page_cache", default=None, metavar="FILE",
+                  help="File keeping the rendered article pages (shared by the workers, kept across restarts); "
+                  "default 'none': the last pages in memory only.")
+    def serve(db: str | None, host: str, port: int, workers: int, token: str | None, page_cache: str | None) -> None:
         """Serve the archive in the browser: articles, digests, opinion map, search, JSON API."""
         import uvicorn
 

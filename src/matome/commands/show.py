@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import typer
+import click
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from matome.commands.base import IntRange, argument
 from matome.commands.common import read_entries
 from matome.model import Comment, Entry
 
@@ -58,13 +59,12 @@ def render_entry(console: Console, entry: Entry, top: int) -> None:
     console.print()
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("show")
-    def show(
-        path: str = typer.Argument(..., help="An archive file, a directory of them, or - for standard input."),
-        top: int = typer.Option(3, min=1, help="How many of the most ▲ and most ▼ comments to show."),
-        keep_going: bool = typer.Option(False, "--keep-going", help="Skip bad entries and report them."),
-    ) -> None:
+    @argument("path", help="An archive file, a directory of them, or - for standard input.")
+    @click.option("--top", "top", type=IntRange(min=1), default=3, help="How many of the most ▲ and most ▼ comments to show.")
+    @click.option("--keep-going", "keep_going", is_flag=True, help="Skip bad entries and report them.")
+    def show(path: str, top: int, keep_going: bool) -> None:
         """Show each entry: title, source, date, counts, and the most ▲ and most ▼ comments."""
         result = read_entries(path, keep_going)
         console = Console(highlight=False)

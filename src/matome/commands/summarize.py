@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-import typer
+import click
 
 from matome.analyze.summarize import (
     MAX_CHARS,
@@ -25,6 +25,7 @@ from matome.analyze.summarize import (
     summarize_entry,
     summarize_text,
 )
+from matome.commands.base import IntRange, argument
 from matome.commands.common import fail, keep_going_hint, plural, warn, write_out
 from matome.io.archive import ArchiveFormatError, decode, read_text
 
@@ -124,25 +125,15 @@ def _summarize_jsonl(path: str, budget: dict, keep_going: bool) -> None:
         warn(f"skipped {plural(bad, 'bad line')}")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: click.Group) -> None:
     @app.command("summarize")
-    def summarize(
-        path: str = typer.Argument(
-            None, help="An archive file or a plain-text article (- for standard input)."
-        ),
-        jsonl: str = typer.Option(
-            None, "--jsonl", help='Batch: read {"id","article"} lines, write {"id","summary"} lines.'
-        ),
-        chars: int = typer.Option(
-            None, "--chars", min=1, help=f"Budget in characters (default {MAX_CHARS})."
-        ),
-        sentences: int = typer.Option(
-            None, "--sentences", min=1, help=f"Budget in sentences (default {MAX_SENTENCES})."
-        ),
-        keep_going: bool = typer.Option(
-            False, "--keep-going", help="Skip bad entries or lines and report them."
-        ),
-    ) -> None:
+    @argument("path", required=False, default=None, help="An archive file or a plain-text article (- for standard input).")
+    @click.option("--jsonl", "jsonl", default=None, help='Batch: read {"id","article"} lines, write {"id","summary"} lines.')
+    @click.option("--chars", "chars", type=IntRange(min=1), default=None, help=f"Budget in characters (default {MAX_CHARS}).")
+    @click.option("--sentences", "sentences", type=IntRange(min=1), default=None,
+                  help=f"Budget in sentences (default {MAX_SENTENCES}).")
+    @click.option("--keep-going", "keep_going", is_flag=True, help="Skip bad entries or lines and report them.")
+    def summarize(path: str | None, jsonl: str | None, chars: int | None, sentences: int | None, keep_going: bool) -> None:
         """Print the article summary (要約): extractive, every sentence taken from the article."""
         if (path is None) == (jsonl is None):
             fail("give either FILE or --jsonl IN.jsonl")

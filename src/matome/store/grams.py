@@ -61,6 +61,18 @@ def term_query(term: str) -> str | None:
     return " AND ".join(_quote(p) for p in pieces)
 
 
+def phrase_query(term: str) -> str | None:
+    """The FTS5 query for ``term`` in a table with positions (``detail=full``): its bigrams as
+    one phrase (each the next token of the last), which a text holds only where it holds the
+    term (a piece that holds whitespace is no bigram token, so none spans a line break); for
+    1–2-character terms the same as :func:`term_query`."""
+    if len(term) < 3:
+        return term_query(term)
+    if term_query(term) is None:
+        return None
+    return " + ".join(_quote(term[i : i + 2]) for i in range(len(term) - 1))
+
+
 def match_query(terms: list[str]) -> str | None:
     """The terms' index queries joined with AND (terms the index cannot serve, and 1-character
     terms when a longer one is there, are left to the exact check); None when no term can use
@@ -74,9 +86,32 @@ def match_query(terms: list[str]) -> str | None:
     return " AND ".join(f"({q})" for q in parts)
 
 
+#: The aggregate of the thread index: the distinct pieces of all the texts it is given.
+AGGREGATE = "matome_grams_set"
+
+
+class GramSet:
+    """``matome_grams_set(text)``: the distinct pieces of every text given (sorted, space-separated):
+    the same tokens as :func:`grams` of each text joined, each once (an index without positions,
+    ``detail=none``, needs no more, and the tokenizer then reads a few thousand pieces per
+    article instead of three per character of its comments). The same texts give the same
+    string, which is what deleting a row of a contentless index needs."""
+
+    def __init__(self) -> None:
+        self.pieces: set[str] = set()
+
+    def step(self, text: str | None) -> None:
+        if text:
+            self.pieces.update(map(_add, text, text[1:] + " "))
+
+    def finalize(self) -> str:
+        return " ".join(sorted(self.pieces))
+
+
 def register(dbapi_connection) -> None:
-    """Make ``matome_grams(text)`` available on a sqlite3 connection."""
+    """Make ``matome_grams(text)`` and ``matome_grams_set(text)`` available on a sqlite3 connection."""
     dbapi_connection.create_function(FUNCTION, 1, grams, deterministic=True)
+    dbapi_connection.create_aggregate(AGGREGATE, 1, GramSet)
 
 
 def only_prefix_queries(terms: list[str]) -> bool:

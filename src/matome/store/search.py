@@ -161,12 +161,15 @@ def _holds(body: str, term: str) -> bool:
     return any(f in body for f in width_forms(term))
 
 
-def _match_query(terms: list[str]) -> str | None:
+def _match_query(terms: list[str], phrases: bool = False) -> str | None:
     """The SQLite index query for ``terms``, each term as an OR of its width forms; the same
-    rule as :func:`grams.match_query` (1-character terms only when nothing longer is there)."""
+    rule as :func:`grams.match_query` (1-character terms only when nothing longer is there).
+    ``phrases``: longer terms as phrases of their bigrams (``articles_grams``, which keeps
+    positions since schema 0006)."""
     served: list[tuple[str, str]] = []
+    query = grams.phrase_query if phrases else grams.term_query
     for t in terms:
-        queries = [grams.term_query(f) for f in width_forms(t)]
+        queries = [query(f) for f in width_forms(t)]
         if any(q is None for q in queries):
             continue  # left to the exact check
         served.append((t, queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)))
@@ -766,6 +769,17 @@ def _plain_filters(lo, hi, source: str | None, article_id: int | None, mark: str
     return sql, params
 
 
+def _exact_by_phrase(terms: list[str]) -> bool:
+    """Whether an article field that ``articles_grams`` lists for these words (longer ones as
+    phrases of their bigrams, :func:`grams.phrase_query`) surely holds them: each word is
+    served by the index, 1-character words are not beside longer ones (those are left to the
+    exact check) and no letter is folded by the tokenizer."""
+    if len({min(len(t), 2) for t in terms}) > 1:
+        return False
+    return all(grams.term_query(f) is not None and all(ch.lower() == ch == ch.upper() for ch in f)
+               for t in terms for f in width_forms(t))
+
+
 def _exact_by_index(terms: list[str]) -> bool:
     """Whether a comment the bigram index returns for these words surely holds them: each word
     is served by the index (none left to the exact check), is 1–2 characters long (a bigram
@@ -785,6 +799,9 @@ class _Sq:
 
         self.cur = conn.connection.cursor()
         self.terms, self.match, self.min_up = terms, match, min_up
+        # the article fields' index keeps positions: longer words as phrases (schema 0006)
+        self.amatch = _match_query(terms, phrases=True) or match
+        self.fields_exact = _exact_by_phrase(terms)
         self.filt, self.filt_params = filters
         marks = dict(self.rows("SELECT name, value FROM search_state", []))
         self.wm_comments, self.wm_articles = marks[fts.COMMENTS], marks[fts.ARTICLES]
@@ -797,6 +814,10 @@ class _Sq:
         self.no_field_params = [p for _, ps in has for p in ps]
         self.exact = _exact_by_index(terms)
         self.has_text, self.has_text_params = _sq_has("c.text", terms)
+        # one word the index settles, no ▲ floor: the articles found by their comments are
+        # those whose row in the thread index (all the article's comments) lists the word
+        self.wm_threads = marks.get(fts.THREADS)
+        self.by_thread = self.wm_threads is not None and not min_up and len(terms) == 1 and self.exact
         if self.exact:  # a comment the index lists holds the words: only the unindexed tail is read
             self.has_text = f"(c.id <= ? OR ({self.has_text}))"
             self.has_text_params = [self.wm_comments, *self.has_text_params]
@@ -824,7 +845,7 @@ class _Sq:
             out += [r[0] for r in self.rows(
                 f"SELECT a.id FROM articles_grams g JOIN articles a ON a.id = g.rowid "
                 f"WHERE articles_grams MATCH ? AND {cond} ORDER BY g.rowid DESC LIMIT ?",
-                ["{" + col + "} : (" + self.match + ")", *params, n - len(out)])]
+                ["{" + col + "} : (" + self.amatch + ")", *params, n - len(out)])]
         return out
 
     def count(self, cap: int, comment_ids: list[int] | None = None) -> int:
@@ -834,25 +855,27 @@ class _Sq:
         titles and summaries, then the comments, and the long bodies last, only if still short."""
         if not self.fields:
             return min(cap, len(comment_ids if comment_ids is not None else self.comment_articles(set(), cap)))
-        if self.exact:
+        if self.fields_exact:
             known = self.field_ids(cap)
         else:
             known = self._fields_checked(("title", "summary_text"), cap, set())
         seen = set(known)
+        if len(seen) < cap and self.by_thread and comment_ids is None:
+            return len(seen) + self._thread_count(seen, cap - len(seen))  # (the bodies are in ``known``)
         if len(seen) < cap:
             more = ([a for a in comment_ids if a not in seen] if comment_ids is not None
                     else self.comment_articles(seen, cap - len(seen)))
             seen.update(more)
-        if len(seen) < cap and not self.exact:
+        if len(seen) < cap and not self.fields_exact:
             seen.update(self._fields_checked(("body_text",), cap - len(seen), seen))
         return min(len(seen), cap)
 
     def field_ids(self, cap: int) -> list[int]:
         """Up to ``cap`` articles with a field holding the words (words the index settles)."""
-        if " AND " in self.match:  # every word in the same field
-            matches = " OR ".join("{" + c + "} : (" + self.match + ")" for c in self.fields)
-        else:  # one bigram (or prefix) in any of them: one column filter, cheaper for FTS5
-            matches = "{" + " ".join(self.fields) + "} : (" + self.match + ")"
+        if " AND " in self.amatch:  # every word in the same field
+            matches = " OR ".join("{" + c + "} : (" + self.amatch + ")" for c in self.fields)
+        else:  # one word in any of them: one column filter, cheaper for FTS5
+            matches = "{" + " ".join(self.fields) + "} : (" + self.amatch + ")"
         join = " JOIN articles a ON a.id = g.rowid" if self.filt else ""
         tail = self._fields_checked(tuple(self.fields), cap, set(), indexed=False)
         if len(tail) >= cap:
@@ -881,7 +904,7 @@ class _Sq:
         if indexed:
             sources.append(("SELECT a.id, {value} FROM articles_grams g JOIN articles a ON a.id = g.rowid "
                             "WHERE articles_grams MATCH ? AND ({cond}){filt}",
-                            ["{" + " ".join(columns) + "} : (" + self.match + ")"]))
+                            ["{" + " ".join(columns) + "} : (" + self.amatch + ")"]))
         out: list[int] = []
         for sql, own in sources:
             if len(out) >= cap:
@@ -912,6 +935,31 @@ class _Sq:
         rows = self.rows(sql, [self.match, self.wm_comments, self.min_up, *self.has_text_params, *self.filt_params,
                                cap + len(skip)])
         return [aid for (aid,) in rows if aid not in skip][:cap]
+
+    def _thread_count(self, skip: set[int], cap: int) -> int:
+        """How many articles (at most ``cap``), ``skip`` aside, have a current comment holding
+        the word, from the thread index (one row per article: no comment row read per
+        candidate comment; counted by SQLite): the comments not in it yet first, by scan
+        (usually none); then the articles it lists, those with a comment gone from the thread
+        checked against their current comments (their row still holds the gone one's words)."""
+        has, params = _sq_has("c.text", self.terms)
+        extra: set[int] = set()
+        if self.rows("SELECT coalesce(max(id), 0) FROM comments", [])[0][0] > self.wm_threads:
+            join = " JOIN articles a ON a.id = c.article_id" if self.filt else ""
+            extra = {r[0] for r in self.rows(
+                f"SELECT DISTINCT c.article_id FROM comments c{join} WHERE c.id > ? AND c.position IS NOT NULL "
+                f"AND {has}{self.filt}", [self.wm_threads, *params, *self.filt_params])} - skip
+            if len(extra) >= cap:
+                return cap
+        join = " JOIN articles a ON a.id = g.rowid" if self.filt else ""
+        sql = (f"SELECT count(*) FROM (SELECT 1 FROM thread_grams g{join} WHERE thread_grams MATCH ?{self.filt} "
+               "AND g.rowid NOT IN (SELECT value FROM json_each(?)) "
+               "AND CASE WHEN EXISTS (SELECT 1 FROM comments x WHERE x.article_id = g.rowid AND x.position IS NULL) "
+               "THEN EXISTS (SELECT 1 FROM comments c WHERE c.article_id = g.rowid AND c.position IS NOT NULL "
+               f"AND {has}) ELSE 1 END LIMIT ?)")
+        n = self.rows(sql, [self.match, *self.filt_params, json.dumps(sorted(skip | extra)), *params,
+                            cap - len(extra)])[0][0]
+        return len(extra) + n
 
     def _eligible(self, aids: list[int]) -> set[int]:
         """Of these articles, those that pass the filters and have no field holding the words."""
@@ -1456,6 +1504,27 @@ def search_articles(
     return SearchPage(query, total, offset, limit, tuple(_results(conn, terms, page, min_up)), exact, more)
 
 
+def _sq_thread_listed(cur, terms: list[str], page: list[int]) -> list[int] | None:
+    """SQLite: the articles of ``page`` that may have a comment holding the words: those the
+    thread index lists (a superset: its row holds all the article's comments, gone ones too)
+    and those with comments not indexed yet; None when the index cannot tell (no word it
+    serves, an archive without it)."""
+    match = _match_query(terms)
+    marks = dict(cur.execute("SELECT name, value FROM search_state").fetchall())
+    if match is None or marks.get("threads_indexed") is None or not page:
+        return None
+    ids = json.dumps(page)
+    listed = {r[0] for r in cur.execute(
+        "SELECT rowid FROM thread_grams WHERE thread_grams MATCH ? AND rowid BETWEEN ? AND ? "
+        "AND +rowid IN (SELECT value FROM json_each(?))", [match, min(page), max(page), ids])}  # (one range: '+')
+    wm = marks["threads_indexed"]
+    if cur.execute("SELECT coalesce(max(id), 0) FROM comments").fetchone()[0] > wm:
+        listed.update(r[0] for r in cur.execute(
+            "SELECT DISTINCT article_id FROM comments WHERE id > ? AND article_id IN (SELECT value FROM json_each(?))",
+            [wm, ids]))
+    return [a for a in page if a in listed]
+
+
 def _results(conn: Connection, terms: list[str], page: list[int], min_up: int) -> list[ArticleResult]:
     """The page's articles with their matching fields, matching comments and snippets."""
     if conn.dialect.name == "sqlite":  # the plain cursor: tuples, no statement to compile
@@ -1466,10 +1535,13 @@ def _results(conn: Connection, terms: list[str], page: list[int], min_up: int) -
             rows = {r[0]: r for r in cur.execute(
                 "SELECT id, title, source, published_at, summary_text, body_text FROM articles "
                 "WHERE id IN (SELECT value FROM json_each(?))", [ids])}
+            # only the comments of the articles whose thread row may hold the words
+            with_comments = _sq_thread_listed(cur, terms, page)
             found_rows = cur.execute(
                 f"SELECT article_id, position, up, down, text FROM comments WHERE article_id IN "
                 f"(SELECT value FROM json_each(?)) AND position IS NOT NULL AND up >= ? AND {has}",
-                [ids, min_up, *params]).fetchall()
+                [json.dumps(with_comments) if with_comments is not None else ids, min_up, *params]
+            ).fetchall() if with_comments != [] else []
         finally:
             cur.close()
     elif conn.dialect.name == "postgresql":  # the plain cursor too

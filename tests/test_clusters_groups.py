@@ -656,3 +656,24 @@ def test_label_candidates_end_at_flattened_line_breaks(text, spans):
     for want in spans:
         assert want in got
     assert not any(" " in g.strip() and not any(ch.isascii() and ch.isalnum() for ch in g) for g in got), got
+
+
+def test_used_labels_find_the_same_collisions_as_comparing_with_each():
+    """``UsedLabels.hit`` (set look-ups) agrees with the plain rule: a key collides when it equals,
+    is inside, or holds a used key; checked on random short strings over a small alphabet, where
+    containment is common, with keys added as labels are given."""
+    import random
+
+    from matome.analyze.labels import UsedLabels
+
+    rnd = random.Random(7)
+    alphabet = "少子化対策税金"
+    used = UsedLabels()
+    plain: list[str] = []
+    for step in range(400):
+        k = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0 if step % 97 == 0 else 1, 6)))
+        want = any(k == u or k in u or u in k for u in plain)
+        assert used.hit(k) == want, (k, plain[-5:])
+        if step % 3 == 0 and k:
+            used.add(k)
+            plain.append(k)

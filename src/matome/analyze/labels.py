@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left, bisect_right
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -464,7 +464,7 @@ class UsedLabels:
         self.keys: set[str] = set()
         self._lengths: set[int] = set()
         self._blob: list[str] = []
-        self._joined = "\x00"
+        self._joined: str | None = None  # the keys joined by NUL, made when first needed
         for k in keys:
             self.add(k)
 
@@ -475,12 +475,6 @@ class UsedLabels:
         self._lengths.add(len(key))
         self._blob.append(key)
         self._joined = None
-
-    def __iter__(self):
-        return iter(self.keys)
-
-    def __len__(self) -> int:
-        return len(self.keys)
 
     def hit(self, k: str) -> bool:
         """Whether ``k`` equals, is inside, or holds a used key (an empty key holds and is held)."""
